@@ -1,0 +1,5 @@
+//! The workspace's code generator: `openapi/login.yaml` in, the generated
+//! files of `login-types`, `login-client` and `login-server` out.
+
+pub mod codegen;
+pub mod spec;
