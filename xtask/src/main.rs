@@ -24,6 +24,12 @@ enum Command {
         /// committed code differs from what the spec gives.
         #[arg(long)]
         check: bool,
+        /// The spec to read [default: openapi/login.yaml in the workspace].
+        #[arg(long, value_name = "PATH")]
+        spec: Option<PathBuf>,
+        /// The directory the crates/ paths are written under [default: the workspace root].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -39,12 +45,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     match cli.command {
-        Command::Codegen { check } => run_codegen(&root, check),
+        Command::Codegen { check, spec, out } => {
+            let spec = spec.unwrap_or_else(|| root.join(codegen::SPEC_PATH));
+            run_codegen(&spec, &out.unwrap_or(root), check)
+        }
     }
 }
 
-fn run_codegen(root: &Path, check: bool) -> ExitCode {
-    let spec_path = root.join(codegen::SPEC_PATH);
+fn run_codegen(spec_path: &Path, root: &Path, check: bool) -> ExitCode {
     let text = match std::fs::read_to_string(&spec_path) {
         Ok(text) => text,
         Err(e) => {
@@ -52,17 +60,21 @@ fn run_codegen(root: &Path, check: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let files = match codegen::generate(&text) {
+    // A generator panic is reported as an error below, not as a backtrace.
+    std::panic::set_hook(Box::new(|_| {}));
+    let generated = codegen::generate(&text);
+    let _ = std::panic::take_hook();
+    let files = match generated {
         Ok(files) => files,
         Err(e) => {
-            eprintln!("error: {}: {e}", codegen::SPEC_PATH);
+            eprintln!("error: {}: {e}", spec_path.display());
             return ExitCode::FAILURE;
         }
     };
     if check {
         let stale = codegen::stale_files(root, &files);
         if stale.is_empty() {
-            println!("generated code is up to date with {}", codegen::SPEC_PATH);
+            println!("generated code is up to date with {}", spec_path.display());
             return ExitCode::SUCCESS;
         }
         for file in &stale {

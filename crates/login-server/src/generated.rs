@@ -212,5 +212,7 @@ pub fn openapi_document() -> ::serde_json::Value {
         .description(
             "The login operation of Oracle Private Cloud Appliance's Compute Enclave API: exchange a user's credentials for a session token.",
         );
+    definition.contact_name("Login API workspace maintainers");
+    definition.license_name("MIT OR Apache-2.0");
     definition.json().expect("the rendered document is JSON")
 }

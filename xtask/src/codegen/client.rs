@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::progenitor_error;
+use super::run_progenitor;
 use crate::spec::{Spec, SpecError};
 
 /// The source of `crates/login-client/src/generated.rs`.
@@ -14,10 +14,7 @@ pub fn generate(spec: &Spec, types_crate: &str) -> Result<TokenStream, SpecError
         let path = format!("::{types_crate}::{name}");
         settings.with_replacement(&name, path, std::iter::empty());
     }
-    let mut generator = progenitor::Generator::new(&settings);
-    let tokens = generator
-        .generate_tokens(&spec.doc)
-        .map_err(progenitor_error)?;
+    let (_, tokens) = run_progenitor(&settings, &spec.doc)?;
 
     // progenitor always emits a `pub mod types`; with every schema replaced it
     // holds nothing of use, so it becomes a re-export of the shared crate.

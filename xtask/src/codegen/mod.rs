@@ -83,13 +83,32 @@ pub fn doc_attrs(text: Option<&str>) -> TokenStream {
     quote! { #(#lines)* }
 }
 
-/// progenitor's errors carry no location; the document root is the best we
-/// can name.
-pub fn progenitor_error(e: progenitor::Error) -> SpecError {
-    SpecError::new(
+/// Runs progenitor, turning its errors and panics (it asserts on some
+/// documents) into a [`SpecError`]; its errors carry no location, so the
+/// document root is the best we can name.
+pub fn run_progenitor(
+    settings: &progenitor::GenerationSettings,
+    spec: &openapiv3::OpenAPI,
+) -> Result<(progenitor::Generator, TokenStream), SpecError> {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut generator = progenitor::Generator::new(settings);
+        generator
+            .generate_tokens(spec)
+            .map(|tokens| (generator, tokens))
+    }));
+    let reason = match outcome {
+        Ok(Ok(done)) => return Ok(done),
+        Ok(Err(e)) => e.to_string(),
+        Err(panic) => panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "no reason given".to_owned()),
+    };
+    Err(SpecError::new(
         "#",
-        format!("progenitor cannot generate from this document: {e}"),
-    )
+        format!("progenitor cannot generate from this document: {reason}"),
+    ))
 }
 
 /// A generated file whose committed copy differs from what the spec gives.

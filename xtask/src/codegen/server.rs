@@ -445,7 +445,9 @@ pub fn generate(spec: &Spec, types_crate: &str) -> Result<TokenStream, SpecError
 
     let title = &info.title;
     let version = &info.version;
-    let description = info.description.as_deref().unwrap_or_default();
+    let description = info.description.iter();
+    let contact = info.contact.iter().flat_map(|c| &c.name);
+    let license = info.license.iter().map(|l| &l.name);
 
     Ok(quote! {
         use ::#types_ident as types;
@@ -485,7 +487,9 @@ pub fn generate(spec: &Spec, types_crate: &str) -> Result<TokenStream, SpecError
         pub fn openapi_document() -> ::serde_json::Value {
             let api = stub_api_description().expect("the generated description registers");
             let mut definition = api.openapi(#title, #version.parse().expect("info.version is semver"));
-            definition.description(#description);
+            #(definition.description(#description);)*
+            #(definition.contact_name(#contact);)*
+            #(definition.license_name(#license);)*
             definition.json().expect("the rendered document is JSON")
         }
     })

@@ -11,7 +11,7 @@ use openapiv3::{ReferenceOr, SchemaKind, StringFormat, StringType, Type, Variant
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, progenitor_error};
+use super::{doc_attrs, run_progenitor};
 use crate::spec::{Spec, SpecError, pointer};
 
 /// A string property with constraints, which gets a newtype of its own.
@@ -141,10 +141,7 @@ pub fn generate(spec: &Spec) -> Result<TokenStream, SpecError> {
             [progenitor::TypeImpl::FromStr].into_iter(),
         );
     }
-    let mut generator = progenitor::Generator::new(&settings);
-    generator
-        .generate_tokens(&spec.doc)
-        .map_err(progenitor_error)?;
+    let (generator, _) = run_progenitor(&settings, &spec.doc)?;
     let typify_types = generator.get_type_space().to_stream();
     let newtypes = strings.iter().map(newtype);
     Ok(quote! {
