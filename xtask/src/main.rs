@@ -53,7 +53,7 @@ fn main() -> ExitCode {
 }
 
 fn run_codegen(spec_path: &Path, root: &Path, check: bool) -> ExitCode {
-    let text = match std::fs::read_to_string(&spec_path) {
+    let text = match std::fs::read_to_string(spec_path) {
         Ok(text) => text,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", spec_path.display());
