@@ -2,4 +2,5 @@
 //! files of `login-types`, `login-client` and `login-server` out.
 
 pub mod codegen;
+pub mod roundtrip;
 pub mod spec;

@@ -31,6 +31,13 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Print the OpenAPI document that the generated server renders.
+    Openapi {
+        /// Compare it with openapi/login.yaml instead, forgiving only the
+        /// allow-listed dropshot normalizations; fail on any other difference.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn workspace_root() -> PathBuf {
@@ -49,6 +56,7 @@ fn main() -> ExitCode {
             let spec = spec.unwrap_or_else(|| root.join(codegen::SPEC_PATH));
             run_codegen(&spec, &out.unwrap_or(root), check)
         }
+        Command::Openapi { check } => run_openapi(&root, check),
     }
 }
 
@@ -99,4 +107,84 @@ fn run_codegen(spec_path: &Path, root: &Path, check: bool) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Renders the document through `login-server`'s `print-openapi` example, so
+/// that this binary stays free of dropshot.
+fn run_openapi(root: &Path, check: bool) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "login-server",
+            "--example",
+            "print-openapi",
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output();
+    let rendered: serde_json::Value = match output {
+        Ok(out) if out.status.success() => match serde_json::from_slice(&out.stdout) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("error: print-openapi printed something other than JSON: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Ok(out) => {
+            eprintln!("error: print-openapi failed ({})", out.status);
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !check {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rendered["document"]).expect("JSON")
+        );
+        return ExitCode::SUCCESS;
+    }
+    let statuses = serde_json::from_value(rendered["statuses"].clone()).unwrap_or_default();
+    let spec_path = root.join(codegen::SPEC_PATH);
+    let text = match std::fs::read_to_string(&spec_path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", spec_path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match xtask::roundtrip::compare(&text, &rendered["document"], &statuses) {
+        Ok(differences) if differences.is_empty() => {
+            println!(
+                "the rendered document matches {} (allow-listed: {})",
+                codegen::SPEC_PATH,
+                xtask::roundtrip::ALLOW_LIST
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(differences) => {
+            for d in &differences {
+                eprintln!("differs: {d}");
+            }
+            eprintln!(
+                "{} difference(s) between {} and the rendered document",
+                differences.len(),
+                codegen::SPEC_PATH
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", codegen::SPEC_PATH);
+            ExitCode::FAILURE
+        }
+    }
 }

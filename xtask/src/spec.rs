@@ -65,6 +65,8 @@ impl OperationRef<'_> {
 /// A parsed and checked OpenAPI document.
 pub struct Spec {
     pub doc: OpenAPI,
+    /// The document as JSON, as written (for comparisons).
+    pub json: Value,
 }
 
 impl Spec {
@@ -160,7 +162,7 @@ pub fn load(text: &str) -> Result<Spec, SpecError> {
         )
     })?;
 
-    let spec = Spec { doc };
+    let spec = Spec { doc, json };
     check_operations(&spec)?;
     Ok(spec)
 }

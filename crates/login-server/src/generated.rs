@@ -48,6 +48,8 @@ pub enum CreateSessionResponse {
     InternalServerError { body: types::Error },
 }
 impl CreateSessionResponse {
+    /// Every status this operation documents, one per variant.
+    pub const STATUS_CODES: &[u16] = &[200u16, 400u16, 401u16, 404u16, 409u16, 500u16];
     /// The HTTP status of this answer.
     pub fn status_code(&self) -> ::http::StatusCode {
         match self {
@@ -149,12 +151,37 @@ async fn create_session<T: ComputeEnclaveLoginApi>(
         response,
     })
 }
+/// The spec's tags, with their descriptions, for the rendered document.
+fn tag_config() -> ::dropshot::TagConfig {
+    ::dropshot::TagConfig {
+        allow_other_tags: true,
+        policy: ::dropshot::EndpointTagPolicy::Any,
+        tags: ::std::collections::HashMap::from([
+            (
+                "Session".to_owned(),
+                ::dropshot::TagDetails {
+                    description: Some("Sessions of Compute Enclave users.".to_owned()),
+                    external_docs: None,
+                },
+            ),
+        ]),
+    }
+}
+/// Each operation's id with the statuses of its response enum.
+pub fn operation_statuses() -> ::std::collections::BTreeMap<
+    &'static str,
+    &'static [u16],
+> {
+    ::std::collections::BTreeMap::from([
+        ("CreateSession", CreateSessionResponse::STATUS_CODES),
+    ])
+}
 /// The API for an implementation, ready for `dropshot::ServerBuilder`.
 pub fn api_description<T: ComputeEnclaveLoginApi>() -> ::std::result::Result<
     ::dropshot::ApiDescription<T>,
     ::dropshot::ApiDescriptionBuildErrors,
 > {
-    let mut api = ::dropshot::ApiDescription::new();
+    let mut api = ::dropshot::ApiDescription::new().tag_config(tag_config());
     api.register(
             ::dropshot::ApiEndpoint::new(
                     "CreateSession".to_owned(),
@@ -170,6 +197,11 @@ pub fn api_description<T: ComputeEnclaveLoginApi>() -> ::std::result::Result<
                 .request_body_max_bytes(8192usize),
         )
         .map_err(|e| ::dropshot::ApiDescriptionBuildErrors::new(vec![e]))?;
+    runtime::register_method_not_allowed::<
+        T,
+        types::Error,
+    >(&mut api, "/20160918/login", &[::dropshot::Method::POST])
+        .map_err(|e| ::dropshot::ApiDescriptionBuildErrors::new(vec![e]))?;
     Ok(api)
 }
 /// The API without an implementation, for rendering its document.
@@ -177,7 +209,7 @@ pub fn stub_api_description() -> ::std::result::Result<
     ::dropshot::ApiDescription<::dropshot::StubContext>,
     ::dropshot::ApiDescriptionBuildErrors,
 > {
-    let mut api = ::dropshot::ApiDescription::new();
+    let mut api = ::dropshot::ApiDescription::new().tag_config(tag_config());
     api.register(
             ::dropshot::ApiEndpoint::new_for_types::<
                 (runtime::JsonBody<types::CreateSessionDetails>,),

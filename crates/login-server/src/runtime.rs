@@ -74,6 +74,7 @@ pub mod codes {
     pub const MISSING_PARAMETER: &str = "MissingParameter";
     pub const INVALID_PARAMETER: &str = "InvalidParameter";
     pub const INTERNAL_SERVER_ERROR: &str = "InternalServerError";
+    pub const METHOD_NOT_ALLOWED: &str = "MethodNotAllowed";
 }
 
 /// Why a request body was refused. The message never quotes the body.
@@ -342,4 +343,69 @@ impl<E: ErrorBody> HttpResponseError for ErrorReply<E> {
     fn status_code(&self) -> ErrorStatusCode {
         self.status
     }
+}
+
+/// Methods a path answers with 405 when the spec does not document them.
+const STANDARD_METHODS: [http::Method; 8] = [
+    http::Method::GET,
+    http::Method::HEAD,
+    http::Method::POST,
+    http::Method::PUT,
+    http::Method::DELETE,
+    http::Method::OPTIONS,
+    http::Method::PATCH,
+    http::Method::TRACE,
+];
+
+/// Registers hidden endpoints for the standard methods `path` does not
+/// document, so that they get a 405 with `Allow` and the spec's error body
+/// rather than dropshot's.
+pub fn register_method_not_allowed<C: ServerContext, E: ErrorBody>(
+    api: &mut dropshot::ApiDescription<C>,
+    path: &'static str,
+    allowed: &'static [http::Method],
+) -> Result<(), dropshot::ApiDescriptionRegisterError> {
+    for method in STANDARD_METHODS
+        .into_iter()
+        .filter(|m| !allowed.contains(m))
+    {
+        let handler = move |rqctx: RequestContext<C>| async move {
+            Ok::<_, ErrorReply<E>>(method_not_allowed::<C, E>(&rqctx, allowed))
+        };
+        let endpoint = dropshot::ApiEndpoint::new(
+            format!("{method} {path} (not allowed)"),
+            handler,
+            method,
+            "application/json",
+            path,
+            dropshot::ApiEndpointVersions::All,
+        )
+        .visible(false);
+        api.register(endpoint)?;
+    }
+    Ok(())
+}
+
+fn method_not_allowed<C: ServerContext, E: ErrorBody>(
+    rqctx: &RequestContext<C>,
+    allowed: &[http::Method],
+) -> http::Response<dropshot::Body> {
+    let ctx = OperationContext::new(rqctx, crate::REQUEST_ID_HEADER);
+    let method = rqctx.request.method();
+    let allow = allowed
+        .iter()
+        .map(http::Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let body = E::from_parts(
+        codes::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed here; allowed: {allow}"),
+    );
+    let mut response = Reply::new(crate::REQUEST_ID_HEADER, &ctx.request_id)
+        .header("allow", allow)
+        .json::<E>(405, &body);
+    if method == http::Method::HEAD {
+        *response.body_mut() = dropshot::Body::empty();
+    }
+    response
 }

@@ -1,68 +1,10 @@
 //! The generated server, served by dropshot on 127.0.0.1 port 0, called with
 //! the generated client: every documented status, with its body and headers.
 
-use login_client::types::{CreateSessionDetails, Error, Session};
-use login_server::{ComputeEnclaveLoginApi, CreateSessionResponse, OperationContext};
+mod common;
 
-/// An implementation whose answer is picked by the username, so that each
-/// documented status has a cause.
-struct Scripted;
-
-fn error(code: &str, message: &str) -> Error {
-    Error {
-        code: code.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
-impl ComputeEnclaveLoginApi for Scripted {
-    async fn create_session(
-        &self,
-        ctx: &OperationContext,
-        body: CreateSessionDetails,
-    ) -> CreateSessionResponse {
-        match &*body.username {
-            "alice" if body.password.expose_secret() == "s3cret" => CreateSessionResponse::Ok {
-                body: Session {
-                    tenancy_id: Some(format!("ocid1.tenancy.test..{}", &*body.tenancy)),
-                    token: Some("token-1".to_owned()),
-                    user_id: Some("ocid1.user.test..alice".to_owned()),
-                },
-                etag: Some(format!("\"{}\"", ctx.request_id)),
-            },
-            "alice" => CreateSessionResponse::Unauthorized {
-                body: error("NotAuthenticated", "wrong credentials"),
-            },
-            "bad" => CreateSessionResponse::BadRequest {
-                body: error("InvalidParameter", "rejected by the implementation"),
-            },
-            "ghost" => CreateSessionResponse::NotFound {
-                body: error("NotAuthorizedOrNotFound", "no such tenancy"),
-            },
-            "locked" => CreateSessionResponse::Conflict {
-                body: error("IncorrectState", "user is locked"),
-            },
-            _ => CreateSessionResponse::InternalServerError {
-                body: error("InternalServerError", "store failed"),
-            },
-        }
-    }
-}
-
-fn start() -> (dropshot::HttpServer<Scripted>, login_client::Client) {
-    let api = login_server::api_description::<Scripted>().expect("description registers");
-    let log = slog::Logger::root(slog::Discard, slog::o!());
-    let config = dropshot::ConfigDropshot {
-        bind_address: "127.0.0.1:0".parse().unwrap(),
-        ..Default::default()
-    };
-    let server = dropshot::ServerBuilder::new(api, Scripted, log)
-        .config(config)
-        .start()
-        .expect("server starts");
-    let client = login_client::Client::new(&format!("http://{}", server.local_addr()));
-    (server, client)
-}
+use common::{error, start};
+use login_client::types::{CreateSessionDetails, Session};
 
 fn details(username: &str, password: &str) -> CreateSessionDetails {
     CreateSessionDetails {

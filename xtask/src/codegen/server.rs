@@ -443,6 +443,25 @@ pub fn generate(spec: &Spec, types_crate: &str) -> Result<TokenStream, SpecError
         )
     });
 
+    // Per path: its documented methods, for the 405 answers of the others.
+    let mut by_path: Vec<(&str, Vec<proc_macro2::Ident>, &TokenStream)> = Vec::new();
+    for op in &ops {
+        let method = format_ident!("{}", op.method);
+        match by_path.iter_mut().find(|(p, ..)| *p == op.path) {
+            Some((_, methods, _)) => methods.push(method),
+            None => by_path.push((&op.path, vec![method], &op.error_body)),
+        }
+    }
+    let paths = by_path.iter().map(|(p, ..)| *p);
+    let path_methods = by_path.iter().map(|(_, m, _)| m);
+    let path_error_bodies = by_path.iter().map(|(.., e)| *e);
+    let operation_ids = ops.iter().map(|op| &op.operation_id);
+    let tag_names = spec.doc.tags.iter().map(|t| &t.name);
+    let tag_descriptions = spec.doc.tags.iter().map(|t| match &t.description {
+        Some(d) => quote! { Some(#d.to_owned()) },
+        None => quote! { None },
+    });
+    let status_consts = ops.iter().map(|op| op.type_name("Response"));
     let title = &info.title;
     let version = &info.version;
     let description = info.description.iter();
@@ -465,12 +484,41 @@ pub fn generate(spec: &Spec, types_crate: &str) -> Result<TokenStream, SpecError
 
         #(#per_op)*
 
+        /// The spec's tags, with their descriptions, for the rendered document.
+        fn tag_config() -> ::dropshot::TagConfig {
+            ::dropshot::TagConfig {
+                allow_other_tags: true,
+                policy: ::dropshot::EndpointTagPolicy::Any,
+                tags: ::std::collections::HashMap::from([
+                    #((#tag_names.to_owned(), ::dropshot::TagDetails {
+                        description: #tag_descriptions,
+                        external_docs: None,
+                    })),*
+                ]),
+            }
+        }
+
+        /// Each operation's id with the statuses of its response enum.
+        pub fn operation_statuses() -> ::std::collections::BTreeMap<&'static str, &'static [u16]> {
+            ::std::collections::BTreeMap::from([
+                #((#operation_ids, #status_consts::STATUS_CODES)),*
+            ])
+        }
+
         /// The API for an implementation, ready for `dropshot::ServerBuilder`.
         pub fn api_description<T: #trait_name>()
             -> ::std::result::Result<::dropshot::ApiDescription<T>, ::dropshot::ApiDescriptionBuildErrors>
         {
-            let mut api = ::dropshot::ApiDescription::new();
+            let mut api = ::dropshot::ApiDescription::new().tag_config(tag_config());
             #(#registrations)*
+            #(
+                runtime::register_method_not_allowed::<T, #path_error_bodies>(
+                    &mut api,
+                    #paths,
+                    &[#(::dropshot::Method::#path_methods),*],
+                )
+                .map_err(|e| ::dropshot::ApiDescriptionBuildErrors::new(vec![e]))?;
+            )*
             Ok(api)
         }
 
@@ -478,7 +526,7 @@ pub fn generate(spec: &Spec, types_crate: &str) -> Result<TokenStream, SpecError
         pub fn stub_api_description()
             -> ::std::result::Result<::dropshot::ApiDescription<::dropshot::StubContext>, ::dropshot::ApiDescriptionBuildErrors>
         {
-            let mut api = ::dropshot::ApiDescription::new();
+            let mut api = ::dropshot::ApiDescription::new().tag_config(tag_config());
             #(#stub_registrations)*
             Ok(api)
         }
@@ -593,6 +641,8 @@ fn operation_items(
         quote! { Self::#variant { .. } => ::http::StatusCode::from_u16(#status).expect("a documented status"), }
     });
 
+    let status_list = op.responses.iter().map(|r| r.status);
+
     let reply_arms = op.responses.iter().map(|r| {
         let variant = &r.variant;
         let status = r.status;
@@ -643,6 +693,9 @@ fn operation_items(
         }
 
         impl #response {
+            /// Every status this operation documents, one per variant.
+            pub const STATUS_CODES: &[u16] = &[#(#status_list),*];
+
             /// The HTTP status of this answer.
             pub fn status_code(&self) -> ::http::StatusCode {
                 match self {
