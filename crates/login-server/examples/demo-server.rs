@@ -48,7 +48,9 @@ impl ComputeEnclaveLoginApi for Demo {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let bind = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let bind = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let api = login_server::api_description::<Demo>()?;
     let log = dropshot::ConfigLogging::StderrTerminal {
         level: dropshot::ConfigLoggingLevel::Warn,
@@ -58,7 +60,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         bind_address: bind.parse()?,
         ..Default::default()
     };
-    let server = dropshot::ServerBuilder::new(api, Demo, log).config(config).start()?;
+    let server = dropshot::ServerBuilder::new(api, Demo, log)
+        .config(config)
+        .start()?;
     println!("listening on {}", server.local_addr());
     server.await?;
     Ok(())

@@ -1,0 +1,205 @@
+//! The login itself: the generated trait, implemented on a [`Store`].
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use login_server::types::{CreateSessionDetails, Error, Session};
+use login_server::{ComputeEnclaveLoginApi, CreateSessionResponse, OperationContext};
+use tokio::sync::Semaphore;
+
+use crate::credentials::{self, Passwords};
+use crate::store::{Lookup, SessionRecord, Store, StoreError};
+
+/// Login policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub session_lifetime: Duration,
+    /// Consecutive failures that lock a user.
+    pub lockout_threshold: u32,
+    pub lockout_duration: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            session_lifetime: Duration::from_secs(3600),
+            lockout_threshold: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+pub struct LoginService {
+    store: Arc<dyn Store>,
+    passwords: Arc<Passwords>,
+    policy: Policy,
+    /// One hash at a time per core: a burst of logins waits here, on the
+    /// async side, instead of piling onto the blocking pool.
+    hashing: Semaphore,
+}
+
+impl LoginService {
+    pub fn new(store: Arc<dyn Store>, passwords: Passwords, policy: Policy) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            store,
+            passwords: Arc::new(passwords),
+            policy,
+            hashing: Semaphore::new(cores),
+        }
+    }
+
+    /// Runs a store call off the async workers.
+    async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Task(e.to_string())))
+    }
+
+    /// Verifies a password off the async workers, at most one per core.
+    async fn verify(&self, password: String, phc: Option<String>) -> bool {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        let passwords = Arc::clone(&self.passwords);
+        tokio::task::spawn_blocking(move || passwords.verify(&password, phc.as_deref()))
+            .await
+            .unwrap_or(false)
+    }
+
+    async fn login(
+        &self,
+        ctx: &OperationContext,
+        body: CreateSessionDetails,
+    ) -> Result<CreateSessionResponse, StoreError> {
+        let tenancy = body.tenancy.to_string();
+        let username = body.username.to_string();
+        let password = body.password.expose_secret().to_owned();
+        let lookup = self.store(move |s| s.lookup(&tenancy, &username)).await?;
+        let now = unix_now();
+
+        let user = match lookup {
+            Lookup::NoTenancy => {
+                slog::info!(ctx.log, "login refused: no such tenancy");
+                return Ok(CreateSessionResponse::NotFound {
+                    body: error(
+                        "NotAuthorizedOrNotFound",
+                        "Authorization failed or requested resource not found.",
+                    ),
+                });
+            }
+            Lookup::NoUser { .. } => {
+                // Same work and answer as a wrong password.
+                self.verify(password, None).await;
+                slog::info!(ctx.log, "login refused: wrong credentials");
+                return Ok(not_authenticated());
+            }
+            Lookup::User(user) => user,
+        };
+        if user.disabled {
+            slog::info!(ctx.log, "login refused: user disabled"; "user_id" => &user.id);
+            return Ok(incorrect_state("The user is disabled."));
+        }
+        if user.locked_until.is_some_and(|until| until > now) {
+            slog::info!(ctx.log, "login refused: user locked"; "user_id" => &user.id);
+            return Ok(incorrect_state(
+                "The user is locked after too many failed logins; try again later.",
+            ));
+        }
+
+        if !self
+            .verify(password, Some(user.password_hash.clone()))
+            .await
+        {
+            let threshold = self.policy.lockout_threshold;
+            let until = now + self.policy.lockout_duration.as_secs() as i64;
+            let id = user.id.clone();
+            let failures = self
+                .store(move |s| s.record_failure(&id, threshold, until))
+                .await?;
+            slog::info!(ctx.log, "login refused: wrong credentials"; "user_id" => &user.id, "failures" => failures);
+            return Ok(not_authenticated());
+        }
+
+        let token = credentials::new_token();
+        let session = SessionRecord {
+            token_sha256: credentials::token_sha256(&token),
+            user_id: user.id.clone(),
+            version: 1,
+            created_at: now,
+            expires_at: now + self.policy.session_lifetime.as_secs() as i64,
+        };
+        let etag = format!(
+            "\"{}-{}\"",
+            hex_prefix(&session.token_sha256),
+            session.version
+        );
+        self.store(move |s| s.create_session(&session)).await?;
+        slog::info!(ctx.log, "session created"; "user_id" => &user.id);
+        Ok(CreateSessionResponse::Ok {
+            body: Session {
+                tenancy_id: Some(user.tenancy_id),
+                token: Some(token),
+                user_id: Some(user.id),
+            },
+            etag: Some(etag),
+        })
+    }
+}
+
+impl ComputeEnclaveLoginApi for LoginService {
+    async fn create_session(
+        &self,
+        ctx: &OperationContext,
+        body: CreateSessionDetails,
+    ) -> CreateSessionResponse {
+        self.login(ctx, body).await.unwrap_or_else(|e| {
+            slog::error!(ctx.log, "login failed in the store"; "error" => %e);
+            CreateSessionResponse::InternalServerError {
+                body: error(
+                    "InternalServerError",
+                    &format!(
+                        "Internal error; quote request id {} to support.",
+                        ctx.request_id
+                    ),
+                ),
+            }
+        })
+    }
+}
+
+fn error(code: &str, message: &str) -> Error {
+    Error {
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn not_authenticated() -> CreateSessionResponse {
+    CreateSessionResponse::Unauthorized {
+        body: error("NotAuthenticated", "The username or password is wrong."),
+    }
+}
+
+fn incorrect_state(message: &str) -> CreateSessionResponse {
+    CreateSessionResponse::Conflict {
+        body: error("IncorrectState", message),
+    }
+}
+
+/// The session's id in its etag: the start of the token's hash, never the token.
+fn hex_prefix(hash: &[u8; 32]) -> String {
+    hash[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
