@@ -29,7 +29,7 @@ fn file<'a>(files: &'a [GeneratedFile], crate_name: &str) -> &'a str {
 #[test]
 fn committed_generated_code_matches_the_spec() {
     let files = codegen::generate(&spec_text()).unwrap();
-    assert_eq!(files.len(), 3);
+    assert_eq!(files.len(), 4);
     let stale = codegen::stale_files(&root(), &files);
     let names: Vec<_> = stale.iter().map(|s| s.path.display().to_string()).collect();
     assert!(

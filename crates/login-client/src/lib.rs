@@ -20,5 +20,10 @@
 #[rustfmt::skip]
 #[allow(clippy::all)]
 mod generated;
+#[rustfmt::skip]
+mod generated_typed;
+pub mod typed;
 
 pub use generated::*;
+pub use generated_typed::*;
+pub use typed::{RetryPolicy, TypedClient};

@@ -38,6 +38,10 @@ pub fn generate(spec_text: &str) -> Result<Vec<GeneratedFile>, SpecError> {
             client::generate(&spec, TYPES_CRATE)?,
         ),
         (
+            "crates/login-client/src/generated_typed.rs",
+            client::generate_typed(&spec, TYPES_CRATE)?,
+        ),
+        (
             "crates/login-server/src/generated.rs",
             server::generate(&spec, TYPES_CRATE)?,
         ),
