@@ -94,21 +94,21 @@ impl ::std::fmt::Display for CreateSessionError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
             Self::Transport(e) => {
-                write!(f, "{}: could not reach the service: {e}", "CreateSession")
+                write!(f, "CreateSession: could not reach the service: {e}")
             }
-            Self::Timeout(e) => write!(f, "{}: timed out: {e}", "CreateSession"),
+            Self::Timeout(e) => write!(f, "CreateSession: timed out: {e}"),
             Self::UnexpectedResponse(r) => {
                 write!(
-                    f, "{}: {r} ({}: {})", "CreateSession", REQUEST_ID_HEADER, r
+                    f, "CreateSession: {r} (opc-request-id: {})", r
                     .request_id(REQUEST_ID_HEADER).unwrap_or("none"),
                 )
             }
             documented => {
                 let body = documented.error_body().expect("a documented status");
                 write!(
-                    f, "{}: {} {}: {} ({}: {})", "CreateSession", documented.status()
-                    .map(| s | s.as_u16()).unwrap_or_default(), body.code, body.message,
-                    REQUEST_ID_HEADER, documented.request_id().unwrap_or("none"),
+                    f, "CreateSession: {} {}: {} (opc-request-id: {})", documented
+                    .status().map(| s | s.as_u16()).unwrap_or_default(), body.code, body
+                    .message, documented.request_id().unwrap_or("none"),
                 )
             }
         }

@@ -175,6 +175,11 @@ fn typed_operation(
         op.method,
         op.path
     )));
+    // Display texts, with the operation id and header name baked in.
+    let transport_fmt = format!("{operation_id}: could not reach the service: {{e}}");
+    let timeout_fmt = format!("{operation_id}: timed out: {{e}}");
+    let unexpected_fmt = format!("{operation_id}: {{r}} ({request_id_header}: {{}})");
+    let documented_fmt = format!("{operation_id}: {{}} {{}}: {{}} ({request_id_header}: {{}})");
     let error_doc = doc_attrs(Some(&format!(
         "A failure of [`TypedClient::{fn_name}`]: one variant per error status the spec documents \
          for `{operation_id}`, and the ways a call can fail without one."
@@ -231,25 +236,21 @@ fn typed_operation(
         impl ::std::fmt::Display for #error_ty {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self {
-                    Self::Transport(e) => write!(f, "{}: could not reach the service: {e}", #operation_id),
-                    Self::Timeout(e) => write!(f, "{}: timed out: {e}", #operation_id),
+                    Self::Transport(e) => write!(f, #transport_fmt),
+                    Self::Timeout(e) => write!(f, #timeout_fmt),
                     Self::UnexpectedResponse(r) => write!(
                         f,
-                        "{}: {r} ({}: {})",
-                        #operation_id,
-                        REQUEST_ID_HEADER,
+                        #unexpected_fmt,
                         r.request_id(REQUEST_ID_HEADER).unwrap_or("none"),
                     ),
                     documented => {
                         let body = documented.error_body().expect("a documented status");
                         write!(
                             f,
-                            "{}: {} {}: {} ({}: {})",
-                            #operation_id,
+                            #documented_fmt,
                             documented.status().map(|s| s.as_u16()).unwrap_or_default(),
                             body.code,
                             body.message,
-                            REQUEST_ID_HEADER,
                             documented.request_id().unwrap_or("none"),
                         )
                     }
