@@ -51,7 +51,7 @@ pub enum CreateSessionError {
     /// No complete response within the client's timeout.
     Timeout(::reqwest::Error),
     /// A response the spec does not describe.
-    UnexpectedResponse(UnexpectedResponse),
+    UnexpectedResponse(::std::boxed::Box<UnexpectedResponse>),
 }
 impl CreateSessionError {
     /// The response's status, if there was a response.
@@ -166,10 +166,12 @@ fn decode_create_session(
                 Err(e) => {
                     Err(
                         CreateSessionError::UnexpectedResponse(
-                            raw
-                                .unexpected(
-                                    format!("the {} body does not match the spec: {e}", 200u16),
-                                ),
+                            ::std::boxed::Box::new(
+                                raw
+                                    .unexpected(
+                                        format!("the {} body does not match the spec: {e}", 200u16),
+                                    ),
+                            ),
                         ),
                     )
                 }
@@ -186,10 +188,12 @@ fn decode_create_session(
                 Err(e) => {
                     Err(
                         CreateSessionError::UnexpectedResponse(
-                            raw
-                                .unexpected(
-                                    format!("the {} body does not match the spec: {e}", 400u16),
-                                ),
+                            ::std::boxed::Box::new(
+                                raw
+                                    .unexpected(
+                                        format!("the {} body does not match the spec: {e}", 400u16),
+                                    ),
+                            ),
                         ),
                     )
                 }
@@ -206,10 +210,12 @@ fn decode_create_session(
                 Err(e) => {
                     Err(
                         CreateSessionError::UnexpectedResponse(
-                            raw
-                                .unexpected(
-                                    format!("the {} body does not match the spec: {e}", 401u16),
-                                ),
+                            ::std::boxed::Box::new(
+                                raw
+                                    .unexpected(
+                                        format!("the {} body does not match the spec: {e}", 401u16),
+                                    ),
+                            ),
                         ),
                     )
                 }
@@ -226,10 +232,12 @@ fn decode_create_session(
                 Err(e) => {
                     Err(
                         CreateSessionError::UnexpectedResponse(
-                            raw
-                                .unexpected(
-                                    format!("the {} body does not match the spec: {e}", 404u16),
-                                ),
+                            ::std::boxed::Box::new(
+                                raw
+                                    .unexpected(
+                                        format!("the {} body does not match the spec: {e}", 404u16),
+                                    ),
+                            ),
                         ),
                     )
                 }
@@ -246,10 +254,12 @@ fn decode_create_session(
                 Err(e) => {
                     Err(
                         CreateSessionError::UnexpectedResponse(
-                            raw
-                                .unexpected(
-                                    format!("the {} body does not match the spec: {e}", 409u16),
-                                ),
+                            ::std::boxed::Box::new(
+                                raw
+                                    .unexpected(
+                                        format!("the {} body does not match the spec: {e}", 409u16),
+                                    ),
+                            ),
                         ),
                     )
                 }
@@ -266,10 +276,12 @@ fn decode_create_session(
                 Err(e) => {
                     Err(
                         CreateSessionError::UnexpectedResponse(
-                            raw
-                                .unexpected(
-                                    format!("the {} body does not match the spec: {e}", 500u16),
-                                ),
+                            ::std::boxed::Box::new(
+                                raw
+                                    .unexpected(
+                                        format!("the {} body does not match the spec: {e}", 500u16),
+                                    ),
+                            ),
                         ),
                     )
                 }
@@ -278,7 +290,9 @@ fn decode_create_session(
         _ => {
             Err(
                 CreateSessionError::UnexpectedResponse(
-                    raw.unexpected("the spec does not document this status"),
+                    ::std::boxed::Box::new(
+                        raw.unexpected("the spec does not document this status"),
+                    ),
                 ),
             )
         }

@@ -142,9 +142,9 @@ fn typed_operation(
         quote! {
             #status => match raw.json::<#error_body>() {
                 Ok(body) => Err(#error_ty::#variant { body, #(#reads)* }),
-                Err(e) => Err(#error_ty::UnexpectedResponse(
+                Err(e) => Err(#error_ty::UnexpectedResponse(::std::boxed::Box::new(
                     raw.unexpected(format!("the {} body does not match the spec: {e}", #status)),
-                )),
+                ))),
             },
         }
     });
@@ -202,7 +202,7 @@ fn typed_operation(
             /// No complete response within the client's timeout.
             Timeout(::reqwest::Error),
             /// A response the spec does not describe.
-            UnexpectedResponse(UnexpectedResponse),
+            UnexpectedResponse(::std::boxed::Box<UnexpectedResponse>),
         }
 
         impl #error_ty {
@@ -292,12 +292,14 @@ fn typed_operation(
             match raw.status.as_u16() {
                 #success_status => match #success_decode {
                     Ok(body) => Ok(#success_ty { body, #(#success_reads)* }),
-                    Err(e) => Err(#error_ty::UnexpectedResponse(
+                    Err(e) => Err(#error_ty::UnexpectedResponse(::std::boxed::Box::new(
                         raw.unexpected(format!("the {} body does not match the spec: {e}", #success_status)),
-                    )),
+                    ))),
                 },
                 #(#error_arms)*
-                _ => Err(#error_ty::UnexpectedResponse(raw.unexpected("the spec does not document this status"))),
+                _ => Err(#error_ty::UnexpectedResponse(::std::boxed::Box::new(
+                    raw.unexpected("the spec does not document this status"),
+                ))),
             }
         }
 
