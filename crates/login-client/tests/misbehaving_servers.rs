@@ -254,17 +254,24 @@ async fn retries_connection_failures() {
             bind_address: addr,
             ..Default::default()
         };
-        dropshot::ServerBuilder::new(api, script, slog::Logger::root(slog::Discard, slog::o!()))
+        // In an Option: a bare server is itself a future.
+        Some(
+            dropshot::ServerBuilder::new(
+                api,
+                script,
+                slog::Logger::root(slog::Discard, slog::o!()),
+            )
             .config(config)
             .start()
-            .unwrap()
+            .unwrap(),
+        )
     });
     let ok = client
         .create_session(&details())
         .await
         .expect("a later attempt connects");
     assert_eq!(ok.body.token.as_deref(), Some("t"));
-    late_server.await.unwrap().close().await.unwrap();
+    late_server.await.unwrap().unwrap().close().await.unwrap();
 
     // Without retries, the refusal is a transport error.
     let refused = std::net::TcpListener::bind("127.0.0.1:0")
