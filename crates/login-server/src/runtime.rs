@@ -171,25 +171,26 @@ async fn read_json<T: DeserializeOwned>(
             "the request body is empty; expected a JSON object",
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        // serde_json's syntax messages give a position, never the input.
-        Rejection::new(
-            codes::CANNOT_PARSE_REQUEST,
-            format!("the request body is not valid JSON: {e}"),
-        )
-    })?;
     // A derived `Deserialize` also takes an array of field values; the spec
-    // says object, so anything else is refused here.
-    if !value.is_object() {
-        return Err(Rejection::new(
-            codes::INVALID_PARAMETER,
-            format!(
-                "the request body must be a JSON object, not {}",
-                json_kind(&value)
+    // says object, so anything else is refused before deserializing.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(value) => Rejection::new(
+                codes::INVALID_PARAMETER,
+                format!("the request body must be a JSON object, not {}", json_kind(&value)),
             ),
-        ));
+            Err(e) => not_json(&e),
+        });
     }
-    serde_path_to_error::deserialize(value).map_err(|e| classify(&e))
+    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| classify(&e))?;
+    deserializer.end().map_err(|e| not_json(&e))?;
+    Ok(value)
+}
+
+/// serde_json's syntax messages give a position, never the input.
+fn not_json(e: &serde_json::Error) -> Rejection {
+    Rejection::new(codes::CANNOT_PARSE_REQUEST, format!("the request body is not valid JSON: {e}"))
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
@@ -206,8 +207,13 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
 /// Turns a field-level failure into a message that names the field and what
 /// was expected, without repeating the value (it may be a password).
 fn classify(e: &serde_path_to_error::Error<serde_json::Error>) -> Rejection {
+    if matches!(e.inner().classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof) {
+        return not_json(e.inner());
+    }
     let path = e.path().to_string();
+    // Positions ("at line 1 column 9") mean nothing to the caller here.
     let inner = e.inner().to_string();
+    let inner = inner.split(" at line ").next().unwrap_or_default().to_owned();
     if let Some(rest) = inner.strip_prefix("missing field ") {
         let field = rest.trim_matches('`');
         let field = if path == "." {
@@ -225,7 +231,6 @@ fn classify(e: &serde_path_to_error::Error<serde_json::Error>) -> Rejection {
         }
         _ => inner,
     };
-    let reason = reason.split(" at line ").next().unwrap_or_default();
     Rejection::new(codes::INVALID_PARAMETER, format!("`{path}` {reason}"))
 }
 

@@ -281,7 +281,7 @@ fn serve(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
     let log = logger(args.log_level, args.log_format);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("starting tokio: {e}"))?;
     runtime.block_on(async {
-        let service = LoginService::new(Arc::clone(&store) as Arc<dyn Store>, passwords, policy);
+        let service = LoginService::new(Arc::clone(&store) as Arc<dyn Store>, passwords, policy)?;
         let api = login_server::api_description::<LoginService>().map_err(|e| e.to_string())?;
         let config = dropshot::ConfigDropshot {
             bind_address: args.bind,

@@ -5,7 +5,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use login_server::types::{CreateSessionDetails, Error, Session};
 use login_server::{ComputeEnclaveLoginApi, CreateSessionResponse, OperationContext};
-use tokio::sync::Semaphore;
 
 use crate::credentials::{self, Passwords};
 use crate::store::{Lookup, SessionRecord, Store, StoreError};
@@ -33,20 +32,24 @@ pub struct LoginService {
     store: Arc<dyn Store>,
     passwords: Arc<Passwords>,
     policy: Policy,
-    /// One hash at a time per core: a burst of logins waits here, on the
-    /// async side, instead of piling onto the blocking pool.
-    hashing: Semaphore,
+    /// One thread per core for password hashing: a burst of logins queues
+    /// here instead of occupying async workers or growing the blocking pool
+    /// (each thread that runs argon2 keeps its memory blocks around).
+    hashing: rayon::ThreadPool,
 }
 
 impl LoginService {
-    pub fn new(store: Arc<dyn Store>, passwords: Passwords, policy: Policy) -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self {
+    pub fn new(store: Arc<dyn Store>, passwords: Passwords, policy: Policy) -> Result<Self, String> {
+        let hashing = rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("argon2-{i}"))
+            .build()
+            .map_err(|e| format!("starting the hashing threads: {e}"))?;
+        Ok(Self {
             store,
             passwords: Arc::new(passwords),
             policy,
-            hashing: Semaphore::new(cores),
-        }
+            hashing,
+        })
     }
 
     /// Runs a store call off the async workers.
@@ -60,17 +63,14 @@ impl LoginService {
             .unwrap_or_else(|e| Err(StoreError::Task(e.to_string())))
     }
 
-    /// Verifies a password off the async workers, at most one per core.
+    /// Verifies a password on the hashing threads.
     async fn verify(&self, password: String, phc: Option<String>) -> bool {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
         let passwords = Arc::clone(&self.passwords);
-        tokio::task::spawn_blocking(move || passwords.verify(&password, phc.as_deref()))
-            .await
-            .unwrap_or(false)
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.hashing.spawn(move || {
+            let _ = done.send(passwords.verify(&password, phc.as_deref()));
+        });
+        result.await.unwrap_or(false)
     }
 
     async fn login(

@@ -1,0 +1,164 @@
+//! Login throughput of the real `login-service` binary at the default
+//! argon2id cost, against the bound of cores / one verification's time.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use login_service::credentials::{HashCost, Passwords};
+
+use crate::load;
+use crate::servers::MALFORMED;
+
+pub struct Throughput {
+    pub verify: Duration,
+    pub cores: usize,
+    pub logins_per_sec: f64,
+    pub login_failures: usize,
+    pub malformed_p99: Duration,
+    pub malformed_count: usize,
+    pub peak_rss_kib: u64,
+}
+
+impl Throughput {
+    pub fn bound(&self) -> f64 {
+        self.cores as f64 / self.verify.as_secs_f64()
+    }
+}
+
+/// Median time of one verification at the default cost, on this thread.
+pub fn verify_time(samples: usize) -> Duration {
+    let passwords = Passwords::new(HashCost::default()).expect("default cost");
+    let phc = passwords.hash("correct horse battery staple").expect("hash");
+    let mut times: Vec<Duration> = (0..samples.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            assert!(passwords.verify("correct horse battery staple", Some(&phc)));
+            start.elapsed()
+        })
+        .collect();
+    times.sort_unstable();
+    times[times.len() / 2]
+}
+
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn admin(bin: &Path, db: &Path, args: &[&str], stdin: &str) {
+    let mut child = Command::new(bin)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("login-service");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write");
+    assert!(child.wait().expect("wait").success(), "login-service {args:?}");
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Starts `bin` on a fresh database with `users` users, drives `connections`
+/// concurrent valid logins for `duration`, and meanwhile times malformed
+/// requests sent one after another.
+pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duration) -> Throughput {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bench.db");
+    admin(bin, &db, &["tenancy", "add", "acme"], "");
+    for i in 0..users {
+        let name = format!("user{i}");
+        admin(bin, &db, &["user", "add", "--tenancy", "acme", "--username", &name, "--password-stdin"], "pw-bench\n");
+    }
+    let mut child = Command::new(bin)
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--bind", "127.0.0.1:0", "--log-level", "error"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("login-service serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
+    let pid = child.id();
+    let _service = Service(child);
+    let url = format!("http://{}/20160918/login", line.trim().trim_start_matches("listening on "));
+
+    let warmup = Duration::from_millis(500);
+    let start = Instant::now();
+    let end = start + warmup + duration;
+    let storm: Vec<_> = (0..connections)
+        .map(|c| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let (mut ok, mut failed, mut i) = (0usize, 0usize, c);
+                while Instant::now() < end {
+                    let body = format!(r#"{{"username":"user{}","password":"pw-bench","tenancy":"acme"}}"#, i % users);
+                    let status = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .map(|r| r.status().as_u16());
+                    if Instant::now() >= start + warmup && Instant::now() < end {
+                        if matches!(status, Ok(200)) { ok += 1 } else { failed += 1 }
+                    }
+                    i += connections;
+                }
+                (ok, failed)
+            })
+        })
+        .collect();
+
+    let probe_client = reqwest::Client::new();
+    let mut probe = Vec::new();
+    tokio::time::sleep(warmup).await;
+    while Instant::now() < end {
+        let sent = Instant::now();
+        let status = probe_client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(MALFORMED)
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        assert_eq!(status.ok(), Some(400), "a malformed body gets 400");
+        probe.push(sent.elapsed());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let (mut ok, mut failed) = (0, 0);
+    for task in storm {
+        let (o, f) = task.await.expect("storm task");
+        ok += o;
+        failed += f;
+    }
+    probe.sort_unstable();
+    Throughput {
+        verify: verify_time(if duration < Duration::from_secs(2) { 3 } else { 15 }),
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        logins_per_sec: ok as f64 / duration.as_secs_f64(),
+        login_failures: failed,
+        malformed_p99: load::percentile(&probe, 0.99),
+        malformed_count: probe.len(),
+        peak_rss_kib: peak_rss_kib(pid),
+    }
+}
