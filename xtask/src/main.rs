@@ -31,6 +31,17 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Run the benchmarks; print the table and write it under bench/.
+    Bench {
+        /// Shorter runs, no cold build: under 5 minutes.
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Print the synthetic spec the code generation benchmark uses.
+    SyntheticSpec {
+        #[arg(default_value_t = 300)]
+        operations: usize,
+    },
     /// Print the OpenAPI document that the generated server renders.
     Openapi {
         /// Compare it with openapi/login.yaml instead, forgiving only the
@@ -57,6 +68,17 @@ fn main() -> ExitCode {
             run_codegen(&spec, &out.unwrap_or(root), check)
         }
         Command::Openapi { check } => run_openapi(&root, check),
+        Command::SyntheticSpec { operations } => {
+            print!("{}", xtask::bench::synthetic_spec(operations));
+            ExitCode::SUCCESS
+        }
+        Command::Bench { quick } => match run_bench(&root, quick) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -187,4 +209,120 @@ fn run_openapi(root: &Path, check: bool) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The machine, for the report's header.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("unknown CPU")
+        .trim()
+        .to_owned();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory_kib: u64 = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0);
+    format!(
+        "{cores} cores ({model}), {:.0} GiB, {}, {}",
+        memory_kib as f64 / 1024.0 / 1024.0,
+        command_output("rustc", &["-V"]),
+        command_output("uname", &["-sr"]),
+    )
+}
+
+fn run_bench(root: &Path, quick: bool) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let codegen_settings = if quick {
+        xtask::bench::CodegenSettings {
+            generation_iterations: 5,
+            command_iterations: 3,
+            baseline_iterations: 1,
+        }
+    } else {
+        xtask::bench::CodegenSettings {
+            generation_iterations: 21,
+            command_iterations: 11,
+            baseline_iterations: 3,
+        }
+    };
+    eprintln!("bench: code generation");
+    let codegen_table = xtask::bench::codegen_section(root, &codegen_settings)?;
+
+    eprintln!("bench: building login-bench and login-service (release)");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = std::process::Command::new(&cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--package",
+            "login-bench",
+            "--package",
+            "login-service",
+        ])
+        .status()
+        .map_err(|e| format!("cargo build: {e}"))?;
+    if !status.success() {
+        return Err("building the benchmarks failed".to_owned());
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    eprintln!("bench: server overhead and login throughput");
+    let mut bench = std::process::Command::new(target.join("release/login-bench"));
+    if quick {
+        bench.arg("--quick");
+    }
+    let output = bench
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("login-bench: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("login-bench failed: {}", output.status));
+    }
+    let runtime_tables = String::from_utf8_lossy(&output.stdout).into_owned();
+
+    let build_table = if quick {
+        "### Build time\n\nSkipped by `--quick` (a cold build alone takes minutes); run `cargo xtask bench`.\n".to_owned()
+    } else {
+        eprintln!("bench: cold build and rebuild in a copy of the tree");
+        xtask::bench::build_section(root)?
+    };
+
+    let command = if quick {
+        "cargo xtask bench --quick"
+    } else {
+        "cargo xtask bench"
+    };
+    let report = format!(
+        "# Benchmarks\n\nMeasured by `{command}` on {}; took {:.0} s. Shared, noisy machine: read the ratios, \
+         which compare runs made side by side, rather than the absolute times.\n\n{codegen_table}\n{runtime_tables}\n{build_table}",
+        machine(),
+        started.elapsed().as_secs_f64(),
+    );
+    println!("{report}");
+    let dir = root.join("bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let file = dir.join(if quick {
+        "results-quick.md"
+    } else {
+        "results.md"
+    });
+    std::fs::write(&file, &report).map_err(|e| format!("{}: {e}", file.display()))?;
+    eprintln!("bench: wrote {}", file.display());
+    Ok(())
 }

@@ -36,7 +36,13 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Runs `connections` loops for `warmup + duration`; only requests started
 /// after the warm-up count.
-pub async fn run(request: Request, expect: u16, connections: usize, warmup: Duration, duration: Duration) -> Stats {
+pub async fn run(
+    request: Request,
+    expect: u16,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> Stats {
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;

@@ -19,12 +19,19 @@ struct Cli {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let cli = Cli::parse();
-    let settings = if cli.quick { login_bench::Settings::quick() } else { login_bench::Settings::full() };
+    let settings = if cli.quick {
+        login_bench::Settings::quick()
+    } else {
+        login_bench::Settings::full()
+    };
     let service_bin = cli.service_bin.unwrap_or_else(|| {
         std::env::current_exe()
             .expect("own path")
             .with_file_name("login-service")
     });
     println!("{}", login_bench::overhead(&settings).await);
-    println!("{}", login_bench::login_throughput(&service_bin, &settings).await);
+    println!(
+        "{}",
+        login_bench::login_throughput(&service_bin, &settings).await
+    );
 }

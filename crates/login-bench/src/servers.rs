@@ -9,7 +9,8 @@ use http_body_util::{BodyExt, Full};
 use login_server::types::{CreateSessionDetails, Session};
 use login_server::{ComputeEnclaveLoginApi, CreateSessionResponse, OperationContext};
 
-pub const VALID: &str = r#"{"username":"alice","password":"correct horse battery staple","tenancy":"acme"}"#;
+pub const VALID: &str =
+    r#"{"username":"alice","password":"correct horse battery staple","tenancy":"acme"}"#;
 pub const MALFORMED: &str = r#"{"username":"alice","password":"#;
 
 fn session() -> Session {
@@ -36,7 +37,11 @@ fn config() -> dropshot::ConfigDropshot {
 pub struct Trivial;
 
 impl ComputeEnclaveLoginApi for Trivial {
-    async fn create_session(&self, _: &OperationContext, _: CreateSessionDetails) -> CreateSessionResponse {
+    async fn create_session(
+        &self,
+        _: &OperationContext,
+        _: CreateSessionDetails,
+    ) -> CreateSessionResponse {
         CreateSessionResponse::Ok {
             body: session(),
             etag: Some("\"bench-1\"".to_owned()),
@@ -65,7 +70,10 @@ struct Headers {
 async fn hand_written(
     rqctx: dropshot::RequestContext<()>,
     _body: dropshot::TypedBody<CreateSessionDetails>,
-) -> Result<dropshot::HttpResponseHeaders<dropshot::HttpResponseOk<Session>, Headers>, dropshot::HttpError> {
+) -> Result<
+    dropshot::HttpResponseHeaders<dropshot::HttpResponseOk<Session>, Headers>,
+    dropshot::HttpError,
+> {
     Ok(dropshot::HttpResponseHeaders::new(
         dropshot::HttpResponseOk(session()),
         Headers {
@@ -86,36 +94,55 @@ pub fn plain_dropshot() -> dropshot::HttpServer<()> {
 
 /// Raw hyper: reads and parses the body, answers fixed bytes.
 pub async fn raw_hyper() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("address");
     let ok_body = Bytes::from(serde_json::to_vec(&session()).expect("json"));
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let ok_body = ok_body.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let ok_body = ok_body.clone();
-                    async move {
-                        let bytes = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                        let valid = serde_json::from_slice::<CreateSessionDetails>(&bytes).is_ok();
-                        let (status, body) = if valid {
-                            (200, ok_body)
-                        } else {
-                            (400, Bytes::from_static(br#"{"code":"CannotParseRequest","message":"bad body"}"#))
-                        };
-                        let mut builder = http::Response::builder()
-                            .status(status)
-                            .header("content-type", "application/json")
-                            .header("opc-request-id", "0123456789abcdef0123456789abcdef");
-                        if valid {
-                            builder = builder.header("etag", "\"bench-1\"");
+                let service = hyper::service::service_fn(
+                    move |request: hyper::Request<hyper::body::Incoming>| {
+                        let ok_body = ok_body.clone();
+                        async move {
+                            let bytes = request
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let valid =
+                                serde_json::from_slice::<CreateSessionDetails>(&bytes).is_ok();
+                            let (status, body) = if valid {
+                                (200, ok_body)
+                            } else {
+                                (
+                                    400,
+                                    Bytes::from_static(
+                                        br#"{"code":"CannotParseRequest","message":"bad body"}"#,
+                                    ),
+                                )
+                            };
+                            let mut builder = http::Response::builder()
+                                .status(status)
+                                .header("content-type", "application/json")
+                                .header("opc-request-id", "0123456789abcdef0123456789abcdef");
+                            if valid {
+                                builder = builder.header("etag", "\"bench-1\"");
+                            }
+                            Ok::<_, Infallible>(builder.body(Full::new(body)).expect("response"))
                         }
-                        Ok::<_, Infallible>(builder.body(Full::new(body)).expect("response"))
-                    }
-                });
+                    },
+                );
                 let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
             });
         }
     });

@@ -13,6 +13,8 @@ use crate::servers::MALFORMED;
 
 pub struct Throughput {
     pub verify: Duration,
+    /// One verification's time while every core verifies at once.
+    pub verify_all_cores: Duration,
     pub cores: usize,
     pub logins_per_sec: f64,
     pub login_failures: usize,
@@ -27,17 +29,32 @@ impl Throughput {
     }
 }
 
-/// Median time of one verification at the default cost, on this thread.
-pub fn verify_time(samples: usize) -> Duration {
+/// Median time of one verification at the default cost, on `threads`
+/// threads verifying at once.
+pub fn verify_time(samples: usize, threads: usize) -> Duration {
     let passwords = Passwords::new(HashCost::default()).expect("default cost");
-    let phc = passwords.hash("correct horse battery staple").expect("hash");
-    let mut times: Vec<Duration> = (0..samples.max(1))
-        .map(|_| {
-            let start = Instant::now();
-            assert!(passwords.verify("correct horse battery staple", Some(&phc)));
-            start.elapsed()
-        })
-        .collect();
+    let phc = passwords
+        .hash("correct horse battery staple")
+        .expect("hash");
+    let mut times: Vec<Duration> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..samples.max(1))
+                        .map(|_| {
+                            let start = Instant::now();
+                            assert!(passwords.verify("correct horse battery staple", Some(&phc)));
+                            start.elapsed()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("verifier"))
+            .collect()
+    });
     times.sort_unstable();
     times[times.len() / 2]
 }
@@ -60,8 +77,16 @@ fn admin(bin: &Path, db: &Path, args: &[&str], stdin: &str) {
         .stdout(Stdio::null())
         .spawn()
         .expect("login-service");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write");
-    assert!(child.wait().expect("wait").success(), "login-service {args:?}");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write");
+    assert!(
+        child.wait().expect("wait").success(),
+        "login-service {args:?}"
+    );
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
@@ -84,7 +109,20 @@ pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duratio
     admin(bin, &db, &["tenancy", "add", "acme"], "");
     for i in 0..users {
         let name = format!("user{i}");
-        admin(bin, &db, &["user", "add", "--tenancy", "acme", "--username", &name, "--password-stdin"], "pw-bench\n");
+        admin(
+            bin,
+            &db,
+            &[
+                "user",
+                "add",
+                "--tenancy",
+                "acme",
+                "--username",
+                &name,
+                "--password-stdin",
+            ],
+            "pw-bench\n",
+        );
     }
     let mut child = Command::new(bin)
         .arg("--db")
@@ -95,10 +133,15 @@ pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duratio
         .spawn()
         .expect("login-service serve");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("listening line");
     let pid = child.id();
     let _service = Service(child);
-    let url = format!("http://{}/20160918/login", line.trim().trim_start_matches("listening on "));
+    let url = format!(
+        "http://{}/20160918/login",
+        line.trim().trim_start_matches("listening on ")
+    );
 
     let warmup = Duration::from_millis(500);
     let start = Instant::now();
@@ -110,7 +153,10 @@ pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duratio
                 let client = reqwest::Client::new();
                 let (mut ok, mut failed, mut i) = (0usize, 0usize, c);
                 while Instant::now() < end {
-                    let body = format!(r#"{{"username":"user{}","password":"pw-bench","tenancy":"acme"}}"#, i % users);
+                    let body = format!(
+                        r#"{{"username":"user{}","password":"pw-bench","tenancy":"acme"}}"#,
+                        i % users
+                    );
                     let status = client
                         .post(&url)
                         .header("content-type", "application/json")
@@ -119,7 +165,11 @@ pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duratio
                         .await
                         .map(|r| r.status().as_u16());
                     if Instant::now() >= start + warmup && Instant::now() < end {
-                        if matches!(status, Ok(200)) { ok += 1 } else { failed += 1 }
+                        if matches!(status, Ok(200)) {
+                            ok += 1
+                        } else {
+                            failed += 1
+                        }
                     }
                     i += connections;
                 }
@@ -152,9 +202,16 @@ pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duratio
         failed += f;
     }
     probe.sort_unstable();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let samples = if duration < Duration::from_secs(2) {
+        3
+    } else {
+        15
+    };
     Throughput {
-        verify: verify_time(if duration < Duration::from_secs(2) { 3 } else { 15 }),
-        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        verify: verify_time(samples, 1),
+        verify_all_cores: verify_time(samples, cores),
+        cores,
         logins_per_sec: ok as f64 / duration.as_secs_f64(),
         login_failures: failed,
         malformed_p99: load::percentile(&probe, 0.99),

@@ -177,7 +177,10 @@ async fn read_json<T: DeserializeOwned>(
         return Err(match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(value) => Rejection::new(
                 codes::INVALID_PARAMETER,
-                format!("the request body must be a JSON object, not {}", json_kind(&value)),
+                format!(
+                    "the request body must be a JSON object, not {}",
+                    json_kind(&value)
+                ),
             ),
             Err(e) => not_json(&e),
         });
@@ -190,7 +193,10 @@ async fn read_json<T: DeserializeOwned>(
 
 /// serde_json's syntax messages give a position, never the input.
 fn not_json(e: &serde_json::Error) -> Rejection {
-    Rejection::new(codes::CANNOT_PARSE_REQUEST, format!("the request body is not valid JSON: {e}"))
+    Rejection::new(
+        codes::CANNOT_PARSE_REQUEST,
+        format!("the request body is not valid JSON: {e}"),
+    )
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
@@ -207,13 +213,20 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
 /// Turns a field-level failure into a message that names the field and what
 /// was expected, without repeating the value (it may be a password).
 fn classify(e: &serde_path_to_error::Error<serde_json::Error>) -> Rejection {
-    if matches!(e.inner().classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof) {
+    if matches!(
+        e.inner().classify(),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+    ) {
         return not_json(e.inner());
     }
     let path = e.path().to_string();
     // Positions ("at line 1 column 9") mean nothing to the caller here.
     let inner = e.inner().to_string();
-    let inner = inner.split(" at line ").next().unwrap_or_default().to_owned();
+    let inner = inner
+        .split(" at line ")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     if let Some(rest) = inner.strip_prefix("missing field ") {
         let field = rest.trim_matches('`');
         let field = if path == "." {

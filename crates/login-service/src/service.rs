@@ -39,7 +39,11 @@ pub struct LoginService {
 }
 
 impl LoginService {
-    pub fn new(store: Arc<dyn Store>, passwords: Passwords, policy: Policy) -> Result<Self, String> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        passwords: Passwords,
+        policy: Policy,
+    ) -> Result<Self, String> {
         let hashing = rayon::ThreadPoolBuilder::new()
             .thread_name(|i| format!("argon2-{i}"))
             .build()
