@@ -83,33 +83,28 @@ impl Spec {
 
     /// Follows a `#/components/responses/..` reference.
     pub fn response<'a>(&'a self, r: &'a ReferenceOr<Response>) -> &'a Response {
-        match r {
-            ReferenceOr::Item(item) => item,
-            ReferenceOr::Reference { reference } => {
-                let name = reference.rsplit('/').next().unwrap_or_default();
-                self.doc
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.responses.get(name))
-                    .and_then(ReferenceOr::as_item)
-                    .expect("references are resolved by load")
-            }
-        }
+        resolve(r, |name| self.doc.components.as_ref()?.responses.get(name))
     }
 
     /// Follows a `#/components/headers/..` reference.
     pub fn header<'a>(&'a self, r: &'a ReferenceOr<openapiv3::Header>) -> &'a openapiv3::Header {
-        match r {
-            ReferenceOr::Item(item) => item,
-            ReferenceOr::Reference { reference } => {
-                let name = reference.rsplit('/').next().unwrap_or_default();
-                self.doc
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.headers.get(name))
-                    .and_then(ReferenceOr::as_item)
-                    .expect("references are resolved by load")
-            }
+        resolve(r, |name| self.doc.components.as_ref()?.headers.get(name))
+    }
+}
+
+/// An item, or the component a `#/components/<kind>/<name>` reference names
+/// (`load` has checked that it exists).
+fn resolve<'a, T>(
+    r: &'a ReferenceOr<T>,
+    component: impl Fn(&str) -> Option<&'a ReferenceOr<T>>,
+) -> &'a T {
+    match r {
+        ReferenceOr::Item(item) => item,
+        ReferenceOr::Reference { reference } => {
+            let name = reference.rsplit('/').next().unwrap_or_default();
+            component(name)
+                .and_then(ReferenceOr::as_item)
+                .expect("references are resolved by load")
         }
     }
 }

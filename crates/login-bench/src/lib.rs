@@ -150,8 +150,8 @@ pub async fn login_throughput(service_bin: &Path, settings: &Settings) -> String
          Default argon2id cost (19 MiB, 2 iterations, 1 lane); {} concurrent logins over {} users for {:?}; \
          meanwhile one malformed request every 10 ms.\n\n\
          | measure | value | target |\n| --- | ---: | --- |\n\
-         | one verification, one core | {} | |\n\
-         | one verification, every core verifying at once | {} | |\n\
+         | one verification, one core (fastest, before and after the storm) | {} | |\n\
+         | one verification, every core verifying at once (fastest) | {} | |\n\
          | bound: {} cores / one verification | {:.1} logins/s | |\n\
          | bound with every core verifying at once | {:.1} logins/s | |\n\
          | logins/s | {:.1} ({:.0}% of the bound, {:.0}% of the all-cores bound) | at least 85% |\n\

@@ -170,6 +170,10 @@ fn tenancy_id(conn: &Connection, name: &str) -> Result<Option<String>, StoreErro
         .optional()?)
 }
 
+fn existing_tenancy_id(conn: &Connection, name: &str) -> Result<String, StoreError> {
+    tenancy_id(conn, name)?.ok_or_else(|| StoreError::NotFound(format!("no tenancy `{name}`")))
+}
+
 const USER_COLUMNS: &str =
     "id, tenancy_id, username, password_hash, failed_logins, locked_until, disabled";
 
@@ -286,8 +290,7 @@ impl Store for SqliteStore {
         now: i64,
     ) -> Result<(), StoreError> {
         let conn = self.conn();
-        let tenancy_id = tenancy_id(&conn, tenancy)?
-            .ok_or_else(|| StoreError::NotFound(format!("no tenancy `{tenancy}`")))?;
+        let tenancy_id = existing_tenancy_id(&conn, tenancy)?;
         let exists: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM users WHERE tenancy_id = ?1 AND username = ?2)",
             params![tenancy_id, username],
@@ -313,8 +316,7 @@ impl Store for SqliteStore {
         change: UserChange,
     ) -> Result<(), StoreError> {
         let conn = self.conn();
-        let tenancy_id = tenancy_id(&conn, tenancy)?
-            .ok_or_else(|| StoreError::NotFound(format!("no tenancy `{tenancy}`")))?;
+        let tenancy_id = existing_tenancy_id(&conn, tenancy)?;
         let (sql, until) = match change {
             UserChange::Lock { until } => ("UPDATE users SET locked_until = ?3", Some(until)),
             UserChange::Unlock => (
@@ -339,8 +341,7 @@ impl Store for SqliteStore {
 
     fn list_users(&self, tenancy: &str) -> Result<Vec<UserRecord>, StoreError> {
         let conn = self.conn();
-        let tenancy_id = tenancy_id(&conn, tenancy)?
-            .ok_or_else(|| StoreError::NotFound(format!("no tenancy `{tenancy}`")))?;
+        let tenancy_id = existing_tenancy_id(&conn, tenancy)?;
         let mut statement = conn.prepare(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE tenancy_id = ?1 ORDER BY username"
         ))?;

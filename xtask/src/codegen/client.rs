@@ -93,14 +93,7 @@ fn typed_operation(
             .iter()
             .map(|h| {
                 let field = &h.field;
-                let docs = doc_attrs(Some(&format!(
-                    "The `{}` header.{}",
-                    h.name,
-                    h.description
-                        .as_deref()
-                        .map(|d| format!(" {d}"))
-                        .unwrap_or_default()
-                )));
+                let docs = h.docs();
                 quote! { #docs #vis #field: ::std::option::Option<::std::string::String>, }
             })
             .collect()

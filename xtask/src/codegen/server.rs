@@ -37,6 +37,18 @@ pub struct HeaderModel {
     pub required: bool,
 }
 
+impl HeaderModel {
+    /// Rustdoc for the header's field: its name and the spec's description.
+    pub fn docs(&self) -> TokenStream {
+        let description = self
+            .description
+            .as_deref()
+            .map(|d| format!(" {d}"))
+            .unwrap_or_default();
+        doc_attrs(Some(&format!("The `{}` header.{description}", self.name)))
+    }
+}
+
 /// What the server generator needs of one operation.
 pub struct OperationModel {
     pub operation_id: String,
@@ -614,14 +626,7 @@ fn operation_items(
         let body = r.body.as_ref().map(|b| quote! { body: #b, });
         let headers = r.headers.iter().map(|h| {
             let field = &h.field;
-            let docs = doc_attrs(Some(&format!(
-                "The `{}` header.{}",
-                h.name,
-                h.description
-                    .as_deref()
-                    .map(|d| format!(" {d}"))
-                    .unwrap_or_default()
-            )));
+            let docs = h.docs();
             let ty = if h.required {
                 quote! { ::std::string::String }
             } else {
