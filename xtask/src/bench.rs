@@ -233,9 +233,22 @@ pub fn codegen_section(root: &Path, settings: &CodegenSettings) -> Result<String
         );
     }
     let _ = std::fs::remove_dir_all(&work);
+    let cargo_start = time_command(
+        || {
+            let mut c = Command::new(&cargo);
+            c.current_dir(root).args(["xtask", "--help"]);
+            c
+        },
+        settings.command_iterations,
+    )?;
     let _ = writeln!(
         out,
-        "\nMedians of {} in-process runs, {} whole-command runs (xtask already built, cargo's start included) and {} \
+        "\ncargo's own start, `cargo xtask --help` (the floor under every `cargo xtask` command): {}.\n",
+        ms(cargo_start)
+    );
+    let _ = writeln!(
+        out,
+        "Medians of {} in-process runs, {} whole-command runs (xtask already built, cargo's start included) and {} \
          baseline runs{}. Targets: generation under 100 ms for the login spec, growing linearly with operations; \
          the whole command at least 20x faster than the baseline.",
         settings.generation_iterations,

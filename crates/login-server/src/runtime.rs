@@ -236,13 +236,14 @@ fn classify(e: &serde_path_to_error::Error<serde_json::Error>) -> Rejection {
         };
         return Rejection::new(codes::MISSING_PARAMETER, format!("`{field}` is required"));
     }
-    // serde's type errors read "invalid type: string \"...\", expected a
-    // string"; keep only what was expected.
+    // serde's messages quote the value ("invalid type: string \"...\",
+    // expected a string", "unknown variant `...`, expected one of ..."); keep
+    // only what was expected, so no value is ever echoed.
     let reason = match inner.find(", expected ") {
-        Some(i) if inner.starts_with("invalid ") => {
-            format!("must be {}", &inner[i + ", expected ".len()..])
-        }
-        _ => inner,
+        Some(i) => format!("must be {}", &inner[i + ", expected ".len()..]),
+        // serde's other messages name fields, not values, and the generated
+        // types' own messages state the constraint.
+        None => inner,
     };
     Rejection::new(codes::INVALID_PARAMETER, format!("`{path}` {reason}"))
 }
@@ -426,4 +427,41 @@ fn method_not_allowed<C: ServerContext, E: ErrorBody>(
         *response.body_mut() = dropshot::Body::empty();
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Kind {
+        Plain,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Body {
+        #[allow(dead_code)]
+        kind: Kind,
+    }
+
+    fn rejection(json: &str) -> Rejection {
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let e = serde_path_to_error::deserialize::<_, Body>(&mut deserializer).unwrap_err();
+        classify(&e)
+    }
+
+    #[test]
+    fn rejections_never_quote_the_value() {
+        let r = rejection(r#"{"kind": "hunter2-secret"}"#);
+        assert_eq!(r.code, codes::INVALID_PARAMETER);
+        assert_eq!(r.message, "`kind` must be `plain`");
+        let r = rejection(r#"{"kind": 12345}"#);
+        assert!(!r.message.contains("12345"), "{}", r.message);
+        let r = rejection(r#"{}"#);
+        assert_eq!(
+            (r.code, r.message.as_str()),
+            (codes::MISSING_PARAMETER, "`kind` is required")
+        );
+    }
 }
