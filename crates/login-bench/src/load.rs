@@ -12,7 +12,10 @@ pub struct Request {
 
 #[derive(Debug, Clone)]
 pub struct Stats {
+    /// Requests started after the warm-up.
     pub requests: usize,
+    /// Every request answered, warm-up included.
+    pub answered: usize,
     pub elapsed: Duration,
     pub p50: Duration,
     pub p99: Duration,
@@ -35,13 +38,16 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Runs `connections` loops for `warmup + duration`; only requests started
-/// after the warm-up count.
+/// after the warm-up count. With a `rate` (requests per second, all
+/// connections together) each connection paces itself instead of sending as
+/// fast as it is answered.
 pub async fn run(
     request: Request,
     expect: u16,
     connections: usize,
     warmup: Duration,
     duration: Duration,
+    rate: Option<f64>,
 ) -> Stats {
     let start = Instant::now();
     let measure_from = start + warmup;
@@ -57,7 +63,17 @@ pub async fn run(
                     .expect("client");
                 let mut latencies = Vec::new();
                 let mut unexpected = 0;
+                let mut answered = 0;
+                let mut pace = rate.map(|rate| {
+                    let mut ticker =
+                        tokio::time::interval(Duration::from_secs_f64(connections as f64 / rate));
+                    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    ticker
+                });
                 loop {
+                    if let Some(ticker) = &mut pace {
+                        ticker.tick().await;
+                    }
                     let sent = Instant::now();
                     if sent >= end {
                         break;
@@ -76,25 +92,29 @@ pub async fn run(
                         }
                         Err(_) => false,
                     };
+                    answered += 1;
                     if sent >= measure_from {
                         latencies.push(sent.elapsed());
                         unexpected += usize::from(!ok);
                     }
                 }
-                (latencies, unexpected)
+                (latencies, unexpected, answered)
             })
         })
         .collect();
     let mut all = Vec::new();
     let mut unexpected = 0;
+    let mut answered = 0;
     for task in tasks {
-        let (latencies, bad) = task.await.expect("load task");
+        let (latencies, bad, count) = task.await.expect("load task");
         all.extend(latencies);
         unexpected += bad;
+        answered += count;
     }
     all.sort_unstable();
     Stats {
         requests: all.len(),
+        answered,
         elapsed: duration,
         p50: percentile(&all, 0.50),
         p99: percentile(&all, 0.99),

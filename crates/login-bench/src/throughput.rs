@@ -90,13 +90,10 @@ fn admin(bin: &Path, db: &Path, args: &[&str], stdin: &str) {
 }
 
 fn peak_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+    procfs::process::Process::new(pid as i32)
+        .and_then(|p| p.status())
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
+        .and_then(|s| s.vmhwm)
         .unwrap_or(0)
 }
 

@@ -13,6 +13,7 @@ fn tiny() -> login_bench::Settings {
         users: 2,
         login_connections: 2,
         login_duration: Duration::from_millis(500),
+        paced_rate: 1000.0,
     }
 }
 
