@@ -31,7 +31,10 @@ pub struct OperationContext {
 
 impl OperationContext {
     #[doc(hidden)]
-    pub fn new<C: ServerContext>(rqctx: &RequestContext<C>, request_id_header: &str) -> Self {
+    pub fn new<C: ServerContext>(
+        rqctx: &RequestContext<C>,
+        request_id_header: &'static str,
+    ) -> Self {
         // The caller's id when it is well-formed, else dropshot's own request
         // id, so that dropshot's log lines for the request carry it too.
         let request_id = rqctx
@@ -43,7 +46,7 @@ impl OperationContext {
             .map_or_else(|| rqctx.request_id.clone(), str::to_owned);
         let log = rqctx
             .log
-            .new(slog::o!(request_id_header.to_owned() => request_id.clone()));
+            .new(slog::o!(request_id_header => request_id.clone()));
         Self {
             request_id,
             log,
@@ -185,10 +188,19 @@ async fn read_json<T: DeserializeOwned>(
             Err(e) => not_json(&e),
         });
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| classify(&e))?;
-    deserializer.end().map_err(|e| not_json(&e))?;
-    Ok(value)
+    // The common case pays for nothing more than dropshot's own body does;
+    // a failure is deserialized again, tracking the path, to explain it.
+    serde_json::from_slice(&bytes).map_err(|first| explain::<T>(&bytes, &first))
+}
+
+/// Why `bytes` did not deserialize into `T`, naming the field at fault.
+fn explain<T: DeserializeOwned>(bytes: &[u8], first: &serde_json::Error) -> Rejection {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(e) => classify(&e),
+        // Only trailing characters after a valid value are left.
+        Ok(_) => not_json(first),
+    }
 }
 
 /// serde_json's syntax messages give a position, never the input.
@@ -449,6 +461,15 @@ mod tests {
         let mut deserializer = serde_json::Deserializer::from_str(json);
         let e = serde_path_to_error::deserialize::<_, Body>(&mut deserializer).unwrap_err();
         classify(&e)
+    }
+
+    #[test]
+    fn trailing_characters_are_not_json() {
+        let bytes = br#"{"kind": "plain"} {"kind": "plain"}"#;
+        let first = serde_json::from_slice::<Body>(bytes).unwrap_err();
+        let r = explain::<Body>(bytes, &first);
+        assert_eq!(r.code, codes::CANNOT_PARSE_REQUEST);
+        assert!(r.message.contains("trailing characters"), "{}", r.message);
     }
 
     #[test]
