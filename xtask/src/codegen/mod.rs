@@ -25,36 +25,63 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
+/// Turns the checked spec into one file's code.
+type Generator = fn(&spec::Spec) -> Result<TokenStream, SpecError>;
+
 /// Generates every file from the spec's text. Pure: reads and writes nothing.
+///
+/// The files are independent, so each is generated and formatted on a
+/// thread of its own: on a large spec the formatting dominates.
 pub fn generate(spec_text: &str) -> Result<Vec<GeneratedFile>, SpecError> {
     let spec = spec::load(spec_text)?;
-    let files = [
-        (
-            "crates/login-types/src/generated.rs",
-            types::generate(&spec)?,
-        ),
-        (
-            "crates/login-client/src/generated.rs",
-            client::generate(&spec, TYPES_CRATE)?,
-        ),
-        (
-            "crates/login-client/src/generated_typed.rs",
-            client::generate_typed(&spec, TYPES_CRATE)?,
-        ),
-        (
-            "crates/login-server/src/generated.rs",
-            server::generate(&spec, TYPES_CRATE)?,
-        ),
+    let spec = &spec;
+    let generators: [(&str, Generator); 4] = [
+        ("crates/login-types/src/generated.rs", types::generate),
+        ("crates/login-client/src/generated.rs", |spec| {
+            client::generate(spec, TYPES_CRATE)
+        }),
+        ("crates/login-client/src/generated_typed.rs", |spec| {
+            client::generate_typed(spec, TYPES_CRATE)
+        }),
+        ("crates/login-server/src/generated.rs", |spec| {
+            server::generate(spec, TYPES_CRATE)
+        }),
     ];
-    files
-        .into_iter()
-        .map(|(path, tokens)| {
-            Ok(GeneratedFile {
-                path: PathBuf::from(path),
-                contents: render(tokens)?,
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = generators
+            .into_iter()
+            .map(|(path, generate)| {
+                // As much stack as the main thread: parsing and printing
+                // recurse with the nesting of the generated code.
+                let thread = std::thread::Builder::new()
+                    .stack_size(8 << 20)
+                    .spawn_scoped(scope, move || {
+                        Ok(GeneratedFile {
+                            path: PathBuf::from(path),
+                            contents: render(generate(spec)?)?,
+                        })
+                    });
+                (path, thread)
             })
-        })
-        .collect()
+            .collect();
+        threads
+            .into_iter()
+            .map(|(path, thread)| {
+                let thread = thread.map_err(|e| {
+                    SpecError::new("#", format!("internal error: cannot start a thread: {e}"))
+                })?;
+                thread.join().unwrap_or_else(|panic| {
+                    Err(SpecError::new(
+                        "#",
+                        format!(
+                            "internal error generating {path}: {}",
+                            panic_reason(&*panic)
+                        ),
+                    ))
+                })
+            })
+            .collect()
+    })
 }
 
 /// Formats generated tokens with prettyplease (deterministic, unlike a
@@ -103,16 +130,21 @@ pub fn run_progenitor(
     let reason = match outcome {
         Ok(Ok(done)) => return Ok(done),
         Ok(Err(e)) => e.to_string(),
-        Err(panic) => panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "no reason given".to_owned()),
+        Err(panic) => panic_reason(&*panic),
     };
     Err(SpecError::new(
         "#",
         format!("progenitor cannot generate from this document: {reason}"),
     ))
+}
+
+/// The message a panic was raised with.
+fn panic_reason(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "no reason given".to_owned())
 }
 
 /// A generated file whose committed copy differs from what the spec gives.
