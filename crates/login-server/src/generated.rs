@@ -26,6 +26,13 @@ pub trait ComputeEnclaveLoginApi: Send + Sync + 'static {
         ctx: &runtime::OperationContext,
         body: types::CreateSessionDetails,
     ) -> impl ::std::future::Future<Output = CreateSessionResponse> + Send;
+    /// The largest request body read for `operation_id`; a larger one
+    /// gets the spec's 400. By default `spec_limit`: the operation's
+    /// `x-body-max-bytes` in the spec. Override it to serve another.
+    fn request_body_max_bytes(&self, operation_id: &str, spec_limit: usize) -> usize {
+        let _ = operation_id;
+        spec_limit
+    }
 }
 /// The answer of [`ComputeEnclaveLoginApi::create_session`]: one variant per status the spec documents for `CreateSession`, each with that status's body and headers. The `opc-request-id` header is set by the server on every response.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,7 +145,10 @@ async fn create_session<T: ComputeEnclaveLoginApi>(
     body: runtime::JsonBody<types::CreateSessionDetails>,
 ) -> ::std::result::Result<CreateSessionReply, runtime::ErrorReply<types::Error>> {
     let ctx = runtime::OperationContext::new(&rqctx, REQUEST_ID_HEADER);
-    let response = match body.into_result() {
+    let max_bytes = rqctx
+        .context()
+        .request_body_max_bytes("CreateSession", rqctx.request_body_max_bytes());
+    let response = match body.read(max_bytes).await {
         Ok(body) => rqctx.context().create_session(&ctx, body).await,
         Err(rejection) => {
             CreateSessionResponse::BadRequest {

@@ -5,6 +5,7 @@
 //! the types and statuses from the spec. The error body follows the OCI
 //! convention (`code` + `message`), which the generator checks in the spec.
 
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 
 use dropshot::{
@@ -102,14 +103,19 @@ impl Rejection {
     }
 }
 
-/// A JSON request body, or why it was refused, as a value: the handler turns
-/// a refusal into the spec's 400 instead of dropshot's own error body.
+/// A JSON request body, read by the generated handler within the limit the
+/// implementation chooses. A refusal is a value, which the handler turns into
+/// the spec's 400 instead of dropshot's own error body.
 #[derive(Debug)]
-pub struct JsonBody<T>(Result<T, Rejection>);
+pub struct JsonBody<T> {
+    request: hyper::Request<dropshot::Body>,
+    body_type: PhantomData<fn() -> T>,
+}
 
-impl<T> JsonBody<T> {
-    pub fn into_result(self) -> Result<T, Rejection> {
-        self.0
+impl<T: DeserializeOwned> JsonBody<T> {
+    /// The body as `T`, or why it was refused; at most `max_bytes` are read.
+    pub async fn read(self, max_bytes: usize) -> Result<T, Rejection> {
+        read_json(max_bytes, self.request).await
     }
 }
 
@@ -119,12 +125,13 @@ where
     T: JsonSchema + DeserializeOwned + Send + Sync + 'static,
 {
     async fn from_request<C: ServerContext>(
-        rqctx: &RequestContext<C>,
+        _rqctx: &RequestContext<C>,
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
-        Ok(Self(
-            read_json(rqctx.request_body_max_bytes(), request).await,
-        ))
+        Ok(Self {
+            request,
+            body_type: PhantomData,
+        })
     }
 
     fn metadata(content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {

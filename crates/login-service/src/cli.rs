@@ -56,6 +56,10 @@ struct ServeArgs {
     /// How long a lock lasts.
     #[arg(long, env = "LOGIN_LOCKOUT_DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
     lockout_duration: Duration,
+    /// Largest request body read, in bytes [default: the spec's `x-body-max-bytes`, 8192];
+    /// a larger one gets the spec's 400.
+    #[arg(long, env = "LOGIN_REQUEST_BODY_MAX_BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    request_body_max_bytes: Option<u64>,
     #[command(flatten)]
     cost: CostArgs,
     /// Log level.
@@ -277,6 +281,7 @@ fn serve(db: &std::path::Path, args: ServeArgs) -> Result<(), String> {
         session_lifetime: args.session_lifetime,
         lockout_threshold: args.lockout_threshold,
         lockout_duration: args.lockout_duration,
+        request_body_max_bytes: args.request_body_max_bytes.map(|n| n as usize),
     };
     let log = logger(args.log_level, args.log_format);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("starting tokio: {e}"))?;

@@ -16,6 +16,8 @@ pub struct Policy {
     /// Consecutive failures that lock a user.
     pub lockout_threshold: u32,
     pub lockout_duration: Duration,
+    /// Largest request body read; `None` keeps the spec's `x-body-max-bytes`.
+    pub request_body_max_bytes: Option<usize>,
 }
 
 impl Default for Policy {
@@ -24,6 +26,7 @@ impl Default for Policy {
             session_lifetime: Duration::from_secs(3600),
             lockout_threshold: 5,
             lockout_duration: Duration::from_secs(15 * 60),
+            request_body_max_bytes: None,
         }
     }
 }
@@ -158,6 +161,10 @@ impl LoginService {
 }
 
 impl ComputeEnclaveLoginApi for LoginService {
+    fn request_body_max_bytes(&self, _: &str, spec_limit: usize) -> usize {
+        self.policy.request_body_max_bytes.unwrap_or(spec_limit)
+    }
+
     async fn create_session(
         &self,
         ctx: &OperationContext,

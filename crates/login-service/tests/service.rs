@@ -230,6 +230,12 @@ async fn every_documented_status_has_a_real_cause() {
 }
 
 async fn reqwest_post(base: &str, body: &str) -> (u16, String) {
+    let (status, body) = post_json(base, body).await;
+    (status, body["code"].as_str().unwrap().to_owned())
+}
+
+/// Posts `body` as it is; returns the status and the JSON answer.
+async fn post_json(base: &str, body: &str) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new()
         .post(format!("{base}/20160918/login"))
         .header("content-type", "application/json")
@@ -238,8 +244,60 @@ async fn reqwest_post(base: &str, body: &str) -> (u16, String) {
         .await
         .unwrap();
     let status = response.status().as_u16();
-    let body: serde_json::Value = response.json().await.unwrap();
-    (status, body["code"].as_str().unwrap().to_owned())
+    (status, response.json().await.unwrap())
+}
+
+/// The credentials of `alice`, padded with whitespace to `size` bytes.
+fn padded_login(size: usize) -> String {
+    let body = format!(r#"{{"username":"alice","password":"{PASSWORD}","tenancy":"acme"}}"#);
+    format!("{body}{}", " ".repeat(size.saturating_sub(body.len())))
+}
+
+#[tokio::test]
+async fn request_body_limit_is_the_specs_unless_configured() {
+    let dir = Dir::new();
+    dir.admin(&["tenancy", "add", "acme"], None);
+    dir.add_user("acme", "alice");
+    let over_spec = padded_login(10_000);
+
+    // The spec's `x-body-max-bytes` (8192) by default.
+    let service = dir.serve(&[]);
+    let (status, body) = post_json(service.client.baseurl(), &over_spec).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("CannotParseRequest"))
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 8192 bytes"),
+        "{body}"
+    );
+    service.stop();
+
+    // Raised: the same body logs in.
+    let service = dir.serve(&["--request-body-max-bytes", "16384"]);
+    let (status, body) = post_json(service.client.baseurl(), &over_spec).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["token"].is_string(), "{body}");
+    service.stop();
+
+    // Lowered: even a plain login is too large.
+    let service = dir.serve(&["--request-body-max-bytes", "32"]);
+    let (status, body) = post_json(service.client.baseurl(), &padded_login(0)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("CannotParseRequest"))
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 32 bytes"),
+        "{body}"
+    );
+    service.stop();
 }
 
 #[tokio::test]

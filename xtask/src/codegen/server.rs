@@ -492,6 +492,14 @@ pub fn generate(spec: &Spec, types_crate: &str) -> Result<TokenStream, SpecError
         #trait_doc
         pub trait #trait_name: Send + Sync + 'static {
             #(#trait_methods)*
+
+            /// The largest request body read for `operation_id`; a larger one
+            /// gets the spec's 400. By default `spec_limit`: the operation's
+            /// `x-body-max-bytes` in the spec. Override it to serve another.
+            fn request_body_max_bytes(&self, operation_id: &str, spec_limit: usize) -> usize {
+                let _ = operation_id;
+                spec_limit
+            }
         }
 
         #(#per_op)*
@@ -747,7 +755,10 @@ fn operation_items(
             body: runtime::JsonBody<#body>,
         ) -> ::std::result::Result<#reply, runtime::ErrorReply<#error>> {
             let ctx = runtime::OperationContext::new(&rqctx, REQUEST_ID_HEADER);
-            let response = match body.into_result() {
+            let max_bytes = rqctx
+                .context()
+                .request_body_max_bytes(#operation_id, rqctx.request_body_max_bytes());
+            let response = match body.read(max_bytes).await {
                 Ok(body) => rqctx.context().#fn_name(&ctx, body).await,
                 Err(rejection) => #response::#bad_request { body: rejection.into_body(&ctx) },
             };
