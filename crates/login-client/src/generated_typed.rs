@@ -155,144 +155,83 @@ fn decode_create_session(
     };
     match raw.status.as_u16() {
         200u16 => {
-            match raw.json::<types::Session>() {
-                Ok(body) => {
-                    Ok(CreateSessionSuccess {
-                        body,
-                        etag: raw.header("etag"),
-                        opc_request_id: raw.header("opc-request-id"),
-                    })
-                }
-                Err(e) => {
-                    Err(
-                        CreateSessionError::UnexpectedResponse(
-                            ::std::boxed::Box::new(
-                                raw
-                                    .unexpected(
-                                        format!("the {} body does not match the spec: {e}", 200u16),
-                                    ),
-                            ),
-                        ),
-                    )
-                }
-            }
+            raw.body::<types::Session>()
+                .map(|body| CreateSessionSuccess {
+                    body,
+                    etag: raw.header("etag"),
+                    opc_request_id: raw.header("opc-request-id"),
+                })
+                .map_err(CreateSessionError::UnexpectedResponse)
         }
         400u16 => {
-            match raw.json::<types::Error>() {
-                Ok(body) => {
-                    Err(CreateSessionError::BadRequest {
-                        body,
-                        opc_request_id: raw.header("opc-request-id"),
-                    })
-                }
-                Err(e) => {
-                    Err(
-                        CreateSessionError::UnexpectedResponse(
-                            ::std::boxed::Box::new(
-                                raw
-                                    .unexpected(
-                                        format!("the {} body does not match the spec: {e}", 400u16),
-                                    ),
-                            ),
-                        ),
-                    )
-                }
-            }
+            Err(
+                raw
+                    .body::<types::Error>()
+                    .map_or_else(
+                        CreateSessionError::UnexpectedResponse,
+                        |body| CreateSessionError::BadRequest {
+                            body,
+                            opc_request_id: raw.header("opc-request-id"),
+                        },
+                    ),
+            )
         }
         401u16 => {
-            match raw.json::<types::Error>() {
-                Ok(body) => {
-                    Err(CreateSessionError::Unauthorized {
-                        body,
-                        opc_request_id: raw.header("opc-request-id"),
-                    })
-                }
-                Err(e) => {
-                    Err(
-                        CreateSessionError::UnexpectedResponse(
-                            ::std::boxed::Box::new(
-                                raw
-                                    .unexpected(
-                                        format!("the {} body does not match the spec: {e}", 401u16),
-                                    ),
-                            ),
-                        ),
-                    )
-                }
-            }
+            Err(
+                raw
+                    .body::<types::Error>()
+                    .map_or_else(
+                        CreateSessionError::UnexpectedResponse,
+                        |body| CreateSessionError::Unauthorized {
+                            body,
+                            opc_request_id: raw.header("opc-request-id"),
+                        },
+                    ),
+            )
         }
         404u16 => {
-            match raw.json::<types::Error>() {
-                Ok(body) => {
-                    Err(CreateSessionError::NotFound {
-                        body,
-                        opc_request_id: raw.header("opc-request-id"),
-                    })
-                }
-                Err(e) => {
-                    Err(
-                        CreateSessionError::UnexpectedResponse(
-                            ::std::boxed::Box::new(
-                                raw
-                                    .unexpected(
-                                        format!("the {} body does not match the spec: {e}", 404u16),
-                                    ),
-                            ),
-                        ),
-                    )
-                }
-            }
+            Err(
+                raw
+                    .body::<types::Error>()
+                    .map_or_else(
+                        CreateSessionError::UnexpectedResponse,
+                        |body| CreateSessionError::NotFound {
+                            body,
+                            opc_request_id: raw.header("opc-request-id"),
+                        },
+                    ),
+            )
         }
         409u16 => {
-            match raw.json::<types::Error>() {
-                Ok(body) => {
-                    Err(CreateSessionError::Conflict {
-                        body,
-                        opc_request_id: raw.header("opc-request-id"),
-                    })
-                }
-                Err(e) => {
-                    Err(
-                        CreateSessionError::UnexpectedResponse(
-                            ::std::boxed::Box::new(
-                                raw
-                                    .unexpected(
-                                        format!("the {} body does not match the spec: {e}", 409u16),
-                                    ),
-                            ),
-                        ),
-                    )
-                }
-            }
+            Err(
+                raw
+                    .body::<types::Error>()
+                    .map_or_else(
+                        CreateSessionError::UnexpectedResponse,
+                        |body| CreateSessionError::Conflict {
+                            body,
+                            opc_request_id: raw.header("opc-request-id"),
+                        },
+                    ),
+            )
         }
         500u16 => {
-            match raw.json::<types::Error>() {
-                Ok(body) => {
-                    Err(CreateSessionError::InternalServerError {
-                        body,
-                        opc_request_id: raw.header("opc-request-id"),
-                    })
-                }
-                Err(e) => {
-                    Err(
-                        CreateSessionError::UnexpectedResponse(
-                            ::std::boxed::Box::new(
-                                raw
-                                    .unexpected(
-                                        format!("the {} body does not match the spec: {e}", 500u16),
-                                    ),
-                            ),
-                        ),
-                    )
-                }
-            }
+            Err(
+                raw
+                    .body::<types::Error>()
+                    .map_or_else(
+                        CreateSessionError::UnexpectedResponse,
+                        |body| CreateSessionError::InternalServerError {
+                            body,
+                            opc_request_id: raw.header("opc-request-id"),
+                        },
+                    ),
+            )
         }
         _ => {
             Err(
                 CreateSessionError::UnexpectedResponse(
-                    ::std::boxed::Box::new(
-                        raw.unexpected("the spec does not document this status"),
-                    ),
+                    raw.unexpected("the spec does not document this status"),
                 ),
             )
         }

@@ -281,17 +281,24 @@ impl RawResponse {
             .map(str::to_owned)
     }
 
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(&self.body)
+    /// The body as the spec's `T` for this status; a body of another shape
+    /// makes the whole response unexpected (it is kept).
+    pub fn body<T: serde::de::DeserializeOwned>(&self) -> Result<T, Box<UnexpectedResponse>> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            self.unexpected(format!(
+                "the {} body does not match the spec: {e}",
+                self.status.as_u16()
+            ))
+        })
     }
 
-    pub fn unexpected(self, reason: impl Into<String>) -> UnexpectedResponse {
-        UnexpectedResponse {
+    pub fn unexpected(&self, reason: impl Into<String>) -> Box<UnexpectedResponse> {
+        Box::new(UnexpectedResponse {
             status: self.status,
-            headers: self.headers,
-            body: self.body,
+            headers: self.headers.clone(),
+            body: self.body.clone(),
             reason: reason.into(),
-        }
+        })
     }
 }
 

@@ -118,8 +118,8 @@ fn typed_operation(
     let success_status = success.status;
     let success_reads = header_reads(success);
     let success_decode = match &success.body {
-        Some(body) => quote! { raw.json::<#body>() },
-        None => quote! { Ok::<(), ::serde_json::Error>(()) },
+        Some(body) => quote! { raw.body::<#body>() },
+        None => quote! { Ok(()) },
     };
 
     let error_variants = errors.iter().map(|r| {
@@ -133,12 +133,10 @@ fn typed_operation(
         let status = r.status;
         let reads = header_reads(r);
         quote! {
-            #status => match raw.json::<#error_body>() {
-                Ok(body) => Err(#error_ty::#variant { body, #(#reads)* }),
-                Err(e) => Err(#error_ty::UnexpectedResponse(::std::boxed::Box::new(
-                    raw.unexpected(format!("the {} body does not match the spec: {e}", #status)),
-                ))),
-            },
+            #status => Err(raw.body::<#error_body>().map_or_else(
+                #error_ty::UnexpectedResponse,
+                |body| #error_ty::#variant { body, #(#reads)* },
+            )),
         }
     });
     let status_arms = errors.iter().map(|r| {
@@ -283,16 +281,13 @@ fn typed_operation(
                 Err(e) => return Err(#error_ty::Transport(e)),
             };
             match raw.status.as_u16() {
-                #success_status => match #success_decode {
-                    Ok(body) => Ok(#success_ty { body, #(#success_reads)* }),
-                    Err(e) => Err(#error_ty::UnexpectedResponse(::std::boxed::Box::new(
-                        raw.unexpected(format!("the {} body does not match the spec: {e}", #success_status)),
-                    ))),
-                },
+                #success_status => #success_decode
+                    .map(|body| #success_ty { body, #(#success_reads)* })
+                    .map_err(#error_ty::UnexpectedResponse),
                 #(#error_arms)*
-                _ => Err(#error_ty::UnexpectedResponse(::std::boxed::Box::new(
+                _ => Err(#error_ty::UnexpectedResponse(
                     raw.unexpected("the spec does not document this status"),
-                ))),
+                )),
             }
         }
 
