@@ -14,17 +14,31 @@ use crate::servers::MALFORMED;
 pub struct Throughput {
     /// The fastest single verification.
     pub verify: Duration,
-    /// Verifications per second with every core verifying back to back: the
-    /// ceiling of a login storm on this machine as it is during the run.
-    pub sustained: f64,
     pub cores: usize,
-    /// Share of the cores the service's hashing threads had during the storm.
-    pub hashing_share: f64,
-    pub logins_per_sec: f64,
+    /// The storms, each between two measurements of its bound.
+    pub rounds: Vec<Round>,
     pub login_failures: usize,
+    /// Of the malformed requests of every round.
     pub malformed_p99: Duration,
     pub malformed_count: usize,
     pub peak_rss_kib: u64,
+}
+
+/// One login storm.
+pub struct Round {
+    pub logins_per_sec: f64,
+    /// Verifications per second with every core verifying back to back, the
+    /// mean of the runs just before and just after this storm: the ceiling
+    /// of a login storm on this machine as it is at the time.
+    pub bound: f64,
+    /// Share of the cores the service's hashing threads had.
+    pub hashing_share: f64,
+}
+
+impl Round {
+    pub fn share_of_bound(&self) -> f64 {
+        self.logins_per_sec / self.bound
+    }
 }
 
 impl Throughput {
@@ -124,19 +138,26 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// Starts `bin` on a fresh database with `users` users, drives `connections`
-/// concurrent valid logins for `duration`, and meanwhile times malformed
-/// requests sent one after another.
-pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duration) -> Throughput {
+/// Starts `bin` on a fresh database with `users` users, then `rounds` times
+/// drives `connections` concurrent valid logins for `duration` while timing
+/// malformed requests sent one after another, measuring the bound before the
+/// first storm and after each.
+pub async fn run(
+    bin: &Path,
+    users: usize,
+    connections: usize,
+    rounds: usize,
+    duration: Duration,
+) -> Throughput {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let samples = if duration < Duration::from_secs(2) {
         3
     } else {
         10
     };
-    // Measured before and after the storm; the faster of the two counts.
-    let sustain_for = duration / 3;
-    let before = (verify_time(samples), sustained_rate(cores, sustain_for));
+    let sustain_for = duration / 2;
+    let bound = || tokio::task::block_in_place(|| sustained_rate(cores, sustain_for));
+    let verify = verify_time(samples);
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("bench.db");
     admin(bin, &db, &["tenancy", "add", "acme"], "");
@@ -170,18 +191,59 @@ pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duratio
         .read_line(&mut line)
         .expect("listening line");
     let pid = child.id();
-    let _service = Service(child);
+    let service = Service(child);
     let url = format!(
         "http://{}/20160918/login",
         line.trim().trim_start_matches("listening on ")
     );
 
+    let mut before = bound();
+    let (mut results, mut failures, mut probe) = (Vec::new(), 0, Vec::new());
+    for _ in 0..rounds.max(1) {
+        let storm = storm(&url, pid, users, connections, duration).await;
+        let after = bound();
+        results.push(Round {
+            logins_per_sec: storm.ok as f64 / duration.as_secs_f64(),
+            bound: (before + after) / 2.0,
+            hashing_share: storm.hashing_cpu.as_secs_f64()
+                / (storm.wall.as_secs_f64() * cores as f64),
+        });
+        failures += storm.failed;
+        probe.extend(storm.probe);
+        before = after;
+    }
+    probe.sort_unstable();
+    let peak_rss_kib = peak_rss_kib(pid);
+    drop(service);
+    Throughput {
+        verify: verify.min(verify_time(samples)),
+        cores,
+        rounds: results,
+        login_failures: failures,
+        malformed_p99: load::percentile(&probe, 0.99),
+        malformed_count: probe.len(),
+        peak_rss_kib,
+    }
+}
+
+struct Storm {
+    ok: usize,
+    failed: usize,
+    /// Latencies of the malformed requests.
+    probe: Vec<Duration>,
+    wall: Duration,
+    hashing_cpu: Duration,
+}
+
+/// `connections` loops of valid logins for a warm-up and `duration`; only
+/// the logins after the warm-up count.
+async fn storm(url: &str, pid: u32, users: usize, connections: usize, duration: Duration) -> Storm {
     let warmup = Duration::from_millis(500);
     let start = Instant::now();
     let end = start + warmup + duration;
-    let storm: Vec<_> = (0..connections)
+    let logins: Vec<_> = (0..connections)
         .map(|c| {
-            let url = url.clone();
+            let url = url.to_owned();
             tokio::spawn(async move {
                 let client = reqwest::Client::new();
                 let (mut ok, mut failed, mut i) = (0usize, 0usize, c);
@@ -214,11 +276,11 @@ pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duratio
     let probe_client = reqwest::Client::new();
     let mut probe = Vec::new();
     tokio::time::sleep(warmup).await;
-    let storm_start = (Instant::now(), hashing_cpu_time(pid));
+    let (measured_from, hashing_before) = (Instant::now(), hashing_cpu_time(pid));
     while Instant::now() < end {
         let sent = Instant::now();
         let status = probe_client
-            .post(&url)
+            .post(url)
             .header("content-type", "application/json")
             .body(MALFORMED)
             .send()
@@ -228,30 +290,21 @@ pub async fn run(bin: &Path, users: usize, connections: usize, duration: Duratio
         probe.push(sent.elapsed());
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let (storm_wall, storm_hashing) = (
-        storm_start.0.elapsed(),
-        hashing_cpu_time(pid).saturating_sub(storm_start.1),
-    );
+    let wall = measured_from.elapsed();
+    let hashing_cpu = hashing_cpu_time(pid).saturating_sub(hashing_before);
 
     let (mut ok, mut failed) = (0, 0);
-    for task in storm {
+    for task in logins {
         let (o, f) = task.await.expect("storm task");
         ok += o;
         failed += f;
     }
-    probe.sort_unstable();
-    let peak_rss_kib = peak_rss_kib(pid);
-    drop(_service);
-    Throughput {
-        verify: before.0.min(verify_time(samples)),
-        sustained: before.1.max(sustained_rate(cores, sustain_for)),
-        cores,
-        hashing_share: storm_hashing.as_secs_f64() / (storm_wall.as_secs_f64() * cores as f64),
-        logins_per_sec: ok as f64 / duration.as_secs_f64(),
-        login_failures: failed,
-        malformed_p99: load::percentile(&probe, 0.99),
-        malformed_count: probe.len(),
-        peak_rss_kib,
+    Storm {
+        ok,
+        failed,
+        probe,
+        wall,
+        hashing_cpu,
     }
 }
 

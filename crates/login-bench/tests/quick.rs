@@ -12,6 +12,7 @@ fn tiny() -> login_bench::Settings {
         duration: Duration::from_millis(200),
         users: 2,
         login_connections: 2,
+        login_rounds: 1,
         login_duration: Duration::from_millis(500),
         paced_rate: 1000.0,
     }
