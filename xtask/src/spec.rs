@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, Operation, ReferenceOr, Response};
 use serde_json::Value;
 
@@ -262,8 +263,43 @@ fn check_refs(root: &Value, value: &Value, at: &mut Vec<String>) -> Result<(), S
 /// Operation ids are present and unique, and all error responses of an
 /// operation share one schema (progenitor's client has one error type per
 /// operation).
+/// The server trait's own provided method, which no operation may shadow.
+const PROVIDED_METHOD: &str = "request_body_max_bytes";
+
+/// An operation's generated method name (its operationId in snake case) must
+/// be a Rust identifier, unique, and not the trait's provided method.
+fn check_rust_name(
+    id: &str,
+    here: &str,
+    seen: &mut BTreeMap<String, String>,
+) -> Result<(), SpecError> {
+    let name = id.to_snake_case();
+    if syn::parse_str::<syn::Ident>(&name).is_err() {
+        return Err(SpecError::new(
+            here,
+            format!("operationId `{id}` gives `{name}`, which is not a Rust identifier"),
+        ));
+    }
+    if name == PROVIDED_METHOD {
+        return Err(SpecError::new(
+            here,
+            format!(
+                "operationId `{id}` gives the method `{name}`, which the server trait already provides"
+            ),
+        ));
+    }
+    if let Some(first) = seen.insert(name.clone(), here.to_owned()) {
+        return Err(SpecError::new(
+            here,
+            format!("operationId `{id}` gives the method `{name}`, as does the one at {first}"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_operations(spec: &Spec) -> Result<(), SpecError> {
     let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+    let mut rust_names = BTreeMap::new();
     for (path, item) in &spec.doc.paths.paths {
         if item.as_item().is_none() {
             return Err(SpecError::new(
@@ -286,6 +322,7 @@ fn check_operations(spec: &Spec) -> Result<(), SpecError> {
                 format!("duplicate operationId `{id}`: already used at {first}"),
             ));
         }
+        check_rust_name(id, &here, &mut rust_names)?;
 
         let mut error_schema: Option<(String, String)> = None;
         for (status, response) in &op.operation.responses.responses {

@@ -194,6 +194,46 @@ fn duplicate_operation_id_is_located() {
         err.contains("#/paths/~120160918~1login2/post/operationId: duplicate operationId `CreateSession`: already used at #/paths/~120160918~1login/post/operationId"),
         "{err}"
     );
+    // Distinct ids that give one Rust method: the second path's is renamed.
+    let login2 = text.find("/20160918/login2:").unwrap();
+    let text = format!(
+        "{}{}",
+        &text[..login2],
+        text[login2..].replacen(
+            "operationId: CreateSession",
+            "operationId: createSession",
+            1
+        )
+    );
+    let err = bad_spec(&text);
+    assert!(
+        err.contains("#/paths/~120160918~1login2/post/operationId: operationId `createSession` gives the method `create_session`, as does the one at #/paths/~120160918~1login/post/operationId"),
+        "{err}"
+    );
+}
+
+#[test]
+fn operation_ids_that_make_bad_rust_names_are_located() {
+    let at = "#/paths/~120160918~1login/post/operationId";
+    for (id, reason) in [
+        ("1Create", "which is not a Rust identifier"),
+        ("Type", "which is not a Rust identifier"),
+        (
+            "RequestBodyMaxBytes",
+            "which the server trait already provides",
+        ),
+    ] {
+        let text = spec_text().replacen(
+            "operationId: CreateSession",
+            &format!("operationId: {id}"),
+            1,
+        );
+        let err = bad_spec(&text);
+        assert!(
+            err.contains(at) && err.contains(&format!("`{id}`")) && err.contains(reason),
+            "{id}: {err}"
+        );
+    }
 }
 
 #[test]
