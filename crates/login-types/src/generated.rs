@@ -15,7 +15,7 @@ pub struct CreateSessionDetails {
     ///The tenancy the user is logging in to.
     pub tenancy: CreateSessionDetailsTenancy,
     ///The name of the user logging in.
-    pub username: CreateSessionDetailsTenancy,
+    pub username: CreateSessionDetailsUsername,
 }
 ///The properties that define an error.
 #[derive(

@@ -1,7 +1,10 @@
 //! The password never shows in `Debug` or `Display`, and the spec's
 //! constraints hold when deserializing.
 
-use login_types::{CreateSessionDetails, CreateSessionDetailsPassword};
+use login_types::{
+    CreateSessionDetails, CreateSessionDetailsPassword, CreateSessionDetailsTenancy,
+    CreateSessionDetailsUsername,
+};
 
 const PASSWORD: &str = "hunter2-correct-horse";
 
@@ -51,4 +54,16 @@ fn constraints_from_the_spec_are_enforced() {
     .to_string();
     assert!(err.contains("must not be empty"), "{err}");
     assert!(!err.contains(PASSWORD), "{err}");
+}
+
+#[test]
+fn each_constrained_property_has_its_own_newtype() {
+    // `username` and `tenancy` have the same constraints; typify alone would
+    // type both as one newtype. This does not compile if they share one.
+    let CreateSessionDetails {
+        username, tenancy, ..
+    } = details();
+    let username: CreateSessionDetailsUsername = username;
+    let tenancy: CreateSessionDetailsTenancy = tenancy;
+    assert_eq!((&*username, &*tenancy), ("alice", "acme"));
 }

@@ -5,6 +5,11 @@
 //! (printing a password) and a `JsonSchema` that drops `minLength`/`maxLength`.
 //! So each constrained string property gets a newtype written here, from the
 //! same schema, and typify is told to use it via `with_conversion`.
+//!
+//! typify matches a conversion by the schema alone, so two properties with
+//! the same constraints (`username` and `tenancy`) would share one newtype.
+//! Each constrained property is therefore tagged, in the copy of the document
+//! progenitor reads, with an extension naming its own newtype.
 
 use heck::ToUpperCamelCase;
 use openapiv3::{ReferenceOr, SchemaKind, StringFormat, StringType, Type, VariantOrUnknownOrEmpty};
@@ -25,6 +30,10 @@ pub struct ConstrainedString {
     /// The schema as typify sees it, for `with_conversion` to match.
     pub schema: schemars::schema::SchemaObject,
 }
+
+/// The extension that makes each constrained property's schema unique to
+/// typify; it exists only in the copy of the document progenitor reads.
+const NEWTYPE_TAG: &str = "x-xtask-newtype";
 
 /// Finds the constrained string properties of the component schemas.
 pub fn constrained_strings(spec: &Spec) -> Result<Vec<ConstrainedString>, SpecError> {
@@ -69,13 +78,14 @@ pub fn constrained_strings(spec: &Spec) -> Result<Vec<ConstrainedString>, SpecEr
                             "`pattern`, `enum` and `nullable` on a constrained string are not supported yet",
                         ));
                     }
+                    let name = newtype_name(schema_name, prop_name);
                     out.push(ConstrainedString {
-                        name: format!("{schema_name}{}", prop_name.to_upper_camel_case()),
                         secret: is_password(s),
                         min_length: s.min_length,
                         max_length: s.max_length,
                         description: prop.schema_data.description.clone(),
-                        schema: typify_view(s, &prop.schema_data),
+                        schema: typify_view(s, &tagged(&prop.schema_data, &name)),
+                        name,
                     });
                 }
             }
@@ -83,6 +93,45 @@ pub fn constrained_strings(spec: &Spec) -> Result<Vec<ConstrainedString>, SpecEr
         }
     }
     Ok(out)
+}
+
+/// As typify would name a property's type: `ParentProperty`.
+fn newtype_name(schema_name: &str, prop_name: &str) -> String {
+    format!("{schema_name}{}", prop_name.to_upper_camel_case())
+}
+
+/// `data` with the extension naming `newtype`.
+fn tagged(data: &openapiv3::SchemaData, newtype: &str) -> openapiv3::SchemaData {
+    let mut data = data.clone();
+    data.extensions
+        .insert(NEWTYPE_TAG.to_owned(), serde_json::Value::from(newtype));
+    data
+}
+
+/// A copy of the document in which each constrained property carries the
+/// extension naming its newtype, as in [`ConstrainedString::schema`].
+fn tagged_document(spec: &Spec, strings: &[ConstrainedString]) -> openapiv3::OpenAPI {
+    let mut doc = spec.doc.clone();
+    let Some(components) = &mut doc.components else {
+        return doc;
+    };
+    for (schema_name, schema) in &mut components.schemas {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        let SchemaKind::Type(Type::Object(object)) = &mut schema.schema_kind else {
+            continue;
+        };
+        for (prop_name, prop) in &mut object.properties {
+            let name = newtype_name(schema_name, prop_name);
+            if let ReferenceOr::Item(prop) = prop
+                && strings.iter().any(|s| s.name == name)
+            {
+                prop.schema_data = tagged(&prop.schema_data, &name);
+            }
+        }
+    }
+    doc
 }
 
 fn is_password(s: &StringType) -> bool {
@@ -141,7 +190,7 @@ pub fn generate(spec: &Spec) -> Result<TokenStream, SpecError> {
             [progenitor::TypeImpl::FromStr].into_iter(),
         );
     }
-    let (generator, _) = run_progenitor(&settings, &spec.doc)?;
+    let (generator, _) = run_progenitor(&settings, &tagged_document(spec, &strings))?;
     let typify_types = generator.get_type_space().to_stream();
     let newtypes = strings.iter().map(newtype);
     Ok(quote! {
