@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use login_server::types::{CreateSessionDetails, Error, Session};
+use login_server::types::{CreateSessionDetails, CreateSessionDetailsPassword, Error, Session};
 use login_server::{ComputeEnclaveLoginApi, CreateSessionResponse, OperationContext};
 
 use crate::credentials::{self, Passwords};
@@ -70,12 +70,13 @@ impl LoginService {
             .unwrap_or_else(|e| Err(StoreError::Task(e.to_string())))
     }
 
-    /// Verifies a password on the hashing threads.
-    async fn verify(&self, password: String, phc: Option<String>) -> bool {
+    /// Verifies a password on the hashing threads. The password stays in its
+    /// generated newtype, which zeroes it when dropped.
+    async fn verify(&self, password: CreateSessionDetailsPassword, phc: Option<String>) -> bool {
         let passwords = Arc::clone(&self.passwords);
         let (done, result) = tokio::sync::oneshot::channel();
         self.hashing.spawn(move || {
-            let _ = done.send(passwords.verify(&password, phc.as_deref()));
+            let _ = done.send(passwords.verify(password.expose_secret(), phc.as_deref()));
         });
         result.await.unwrap_or(false)
     }
@@ -85,9 +86,11 @@ impl LoginService {
         ctx: &OperationContext,
         body: CreateSessionDetails,
     ) -> Result<CreateSessionResponse, StoreError> {
-        let tenancy = body.tenancy.to_string();
-        let username = body.username.to_string();
-        let password = body.password.expose_secret().to_owned();
+        let CreateSessionDetails {
+            password,
+            tenancy,
+            username,
+        } = body;
         let lookup = self.store(move |s| s.lookup(&tenancy, &username)).await?;
         let now = unix_now();
 
@@ -128,7 +131,7 @@ impl LoginService {
             let until = now + self.policy.lockout_duration.as_secs() as i64;
             let id = user.id.clone();
             let failures = self
-                .store(move |s| s.record_failure(&id, threshold, until))
+                .store(move |s| s.record_failure(&id, threshold, now, until))
                 .await?;
             slog::info!(ctx.log, "login refused: wrong credentials"; "user_id" => &user.id, "failures" => failures);
             return Ok(not_authenticated());

@@ -67,11 +67,13 @@ pub enum UserChange {
 pub trait Store: Send + Sync + 'static {
     fn lookup(&self, tenancy: &str, username: &str) -> Result<Lookup, StoreError>;
     /// Counts a failed login; locks the user until `lock_until` when the
-    /// count reaches `threshold`. Returns the new count.
+    /// count reaches `threshold`. A lock that ended before `now` starts the
+    /// count again. Returns the new count.
     fn record_failure(
         &self,
         user_id: &str,
         threshold: u32,
+        now: i64,
         lock_until: i64,
     ) -> Result<u32, StoreError>;
     /// Stores a session and resets the user's failure count, atomically.
@@ -214,14 +216,21 @@ impl Store for SqliteStore {
         &self,
         user_id: &str,
         threshold: u32,
+        now: i64,
         lock_until: i64,
     ) -> Result<u32, StoreError> {
         let conn = self.conn();
+        // SET expressions all read the row as it was; `count` is the new
+        // count, which restarts at 1 once an earlier lock has ended.
+        let count = "CASE WHEN locked_until <= ?3 THEN 1 ELSE failed_logins + 1 END";
         Ok(conn.query_row(
-            "UPDATE users SET failed_logins = failed_logins + 1,
-                locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END
-             WHERE id = ?1 RETURNING failed_logins",
-            params![user_id, threshold, lock_until],
+            &format!(
+                "UPDATE users SET failed_logins = {count},
+                    locked_until = CASE WHEN {count} >= ?2 THEN ?4
+                        WHEN locked_until <= ?3 THEN NULL ELSE locked_until END
+                 WHERE id = ?1 RETURNING failed_logins"
+            ),
+            params![user_id, threshold, now, lock_until],
             |r| r.get(0),
         )?)
     }

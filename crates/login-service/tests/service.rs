@@ -341,6 +341,15 @@ async fn lockout_after_consecutive_failures_and_its_ends() {
     assert_eq!(login(c, "acme", "alice", PASSWORD).await.0, 409);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert_eq!(login(c, "acme", "alice", PASSWORD).await.0, 200);
+
+    // After an expired lock the count starts again: one failure does not
+    // lock anew.
+    for _ in 0..3 {
+        login(c, "acme", "alice", "wrong").await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(login(c, "acme", "alice", "wrong").await.0, 401);
+    assert_eq!(login(c, "acme", "alice", PASSWORD).await.0, 200);
     service.stop();
 }
 
