@@ -165,8 +165,14 @@ fn read_password(from_stdin: bool) -> Result<String, String> {
         std::io::stdin()
             .read_to_string(&mut text)
             .map_err(|e| format!("reading the password from standard input: {e}"))?;
-        let text = text.strip_suffix('\n').unwrap_or(&text);
-        Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
+        // Trimmed in place: a copy would leave the password behind, unzeroed.
+        if text.ends_with('\n') {
+            text.pop();
+        }
+        if text.ends_with('\r') {
+            text.pop();
+        }
+        Ok(text)
     } else {
         rpassword::prompt_password("Password: ").map_err(|e| {
             format!("reading the password from the terminal: {e} (use --password-stdin without a terminal)")
