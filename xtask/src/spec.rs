@@ -158,7 +158,28 @@ pub fn load(text: &str) -> Result<Spec, SpecError> {
         )
     })?;
 
+    // dropshot renders the document with a semantic version.
+    if let Err(e) = semver::Version::parse(&doc.info.version) {
+        return Err(SpecError::new(
+            "#/info/version",
+            format!(
+                "`{}` is not a semantic version such as 1.0.0 ({e}); the generated server renders its document with one",
+                doc.info.version
+            ),
+        ));
+    }
+
     let spec = Spec { doc, json };
+    // In this order: the later checks walk operations, then follow `$ref`s.
+    for (path, item) in &spec.doc.paths.paths {
+        if item.as_item().is_none() {
+            return Err(SpecError::new(
+                pointer(["paths", path, "$ref"]),
+                "path items given by $ref are not supported",
+            ));
+        }
+    }
+    check_ref_kinds(&spec)?;
     check_operations(&spec)?;
     Ok(spec)
 }
@@ -260,9 +281,6 @@ fn check_refs(root: &Value, value: &Value, at: &mut Vec<String>) -> Result<(), S
     Ok(())
 }
 
-/// Operation ids are present and unique, and all error responses of an
-/// operation share one schema (progenitor's client has one error type per
-/// operation).
 /// The server trait's own provided method, which no operation may shadow.
 const PROVIDED_METHOD: &str = "request_body_max_bytes";
 
@@ -297,17 +315,73 @@ fn check_rust_name(
     Ok(())
 }
 
+/// The responses and headers the generators follow by `$ref` must name a
+/// component of the right kind (`check_refs` only knows the target exists),
+/// written out in place rather than as another `$ref`.
+fn check_ref_kinds(spec: &Spec) -> Result<(), SpecError> {
+    let components = spec.doc.components.as_ref();
+    let responses = |name: &str| components?.responses.get(name);
+    let headers = |name: &str| components?.headers.get(name);
+    let check_headers = |response: &Response, at: &[&str]| {
+        for (name, header) in &response.headers {
+            if let ReferenceOr::Reference { reference } = header {
+                let here = pointer([at, &["headers", name, "$ref"]].concat());
+                component(reference, "headers", headers, &here)?;
+            }
+        }
+        Ok::<_, SpecError>(())
+    };
+    for op in spec.operations() {
+        for (status, response) in &op.operation.responses.responses {
+            let code = status.to_string();
+            let response = match response {
+                ReferenceOr::Item(response) => response,
+                ReferenceOr::Reference { reference } => {
+                    let here = op.pointer(&["responses", &code, "$ref"]);
+                    component(reference, "responses", responses, &here)?
+                }
+            };
+            let at = [&["paths", op.path, op.method][..], &["responses", &code]].concat();
+            check_headers(response, &at)?;
+        }
+    }
+    for (name, response) in components.iter().flat_map(|c| &c.responses) {
+        if let ReferenceOr::Item(response) = response {
+            check_headers(response, &["components", "responses", name])?;
+        }
+    }
+    Ok(())
+}
+
+/// The component a `$ref` at `here` names, which must be under
+/// `#/components/<kind>/` and written out in place.
+fn component<'a, T>(
+    reference: &str,
+    kind: &str,
+    lookup: impl Fn(&str) -> Option<&'a ReferenceOr<T>>,
+    here: &str,
+) -> Result<&'a T, SpecError> {
+    reference
+        .strip_prefix(&format!("#/components/{kind}/"))
+        .and_then(lookup)
+        .and_then(ReferenceOr::as_item)
+        .ok_or_else(|| {
+            SpecError::new(
+                here,
+                format!(
+                    "$ref `{reference}` must name a component under #/components/{kind} \
+                     that is written out, not another $ref"
+                ),
+            )
+        })
+}
+
+/// Operation ids are present and unique, and all error responses of an
+/// operation share one schema (progenitor's client has one error type per
+/// operation).
 fn check_operations(spec: &Spec) -> Result<(), SpecError> {
     let mut seen: BTreeMap<&str, String> = BTreeMap::new();
     let mut rust_names = BTreeMap::new();
-    for (path, item) in &spec.doc.paths.paths {
-        if item.as_item().is_none() {
-            return Err(SpecError::new(
-                pointer(["paths", path, "$ref"]),
-                "path items given by $ref are not supported",
-            ));
-        }
-    }
     for op in spec.operations() {
         let Some(id) = op.operation.operation_id.as_deref() else {
             return Err(SpecError::new(

@@ -267,6 +267,46 @@ fn unsupported_parameter_is_located() {
     );
 }
 
+#[test]
+fn refs_to_the_wrong_kind_of_component_are_located() {
+    // The target exists, but it is a schema, not a response or a header.
+    let text = spec_text().replacen(
+        "$ref: '#/components/responses/NotFound'",
+        "$ref: '#/components/schemas/Error'",
+        1,
+    );
+    let err = bad_spec(&text);
+    assert!(
+        err.contains(
+            "#/paths/~120160918~1login/post/responses/404/$ref: $ref `#/components/schemas/Error` \
+             must name a component under #/components/responses"
+        ),
+        "{err}"
+    );
+    let text = spec_text().replacen(
+        "$ref: '#/components/headers/OpcRequestId'",
+        "$ref: '#/components/schemas/Session'",
+        1,
+    );
+    let err = bad_spec(&text);
+    assert!(
+        err.contains(
+            "#/paths/~120160918~1login/post/responses/200/headers/opc-request-id/$ref: \
+             $ref `#/components/schemas/Session` must name a component under #/components/headers"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_version_dropshot_cannot_render_is_located() {
+    let err = bad_spec(&spec_text().replace("version: 1.0.0", "version: '20160918'"));
+    assert!(
+        err.contains("#/info/version: `20160918` is not a semantic version"),
+        "{err}"
+    );
+}
+
 /// The code generation benchmark's synthetic spec stays a spec the generator
 /// serves, and the timing helper runs.
 #[test]

@@ -33,7 +33,14 @@ type Generator = fn(&spec::Spec) -> Result<TokenStream, SpecError>;
 /// The files are independent, so each is generated and formatted on a
 /// thread of its own: on a large spec the formatting dominates.
 pub fn generate(spec_text: &str) -> Result<Vec<GeneratedFile>, SpecError> {
-    let spec = spec::load(spec_text)?;
+    // Checks are meant to leave no panic in the generators; should one
+    // remain, it is an error message, not a crash.
+    let spec = std::panic::catch_unwind(|| spec::load(spec_text)).unwrap_or_else(|panic| {
+        Err(SpecError::new(
+            "#",
+            format!("internal error reading the spec: {}", panic_reason(&*panic)),
+        ))
+    })?;
     let spec = &spec;
     let generators: [(&str, Generator); 4] = [
         ("crates/login-types/src/generated.rs", types::generate),
