@@ -130,6 +130,19 @@ fn a_description_change_reaches_client_and_server_docs() {
     assert!(file(&files, "login-server").contains("/// Start a brand-new session for the user."));
 }
 
+#[test]
+fn the_body_limit_comes_from_the_spec_or_its_default() {
+    let server = |spec: &str| file(&codegen::generate(spec).unwrap(), "login-server").to_owned();
+    let raised = spec_text().replace("x-body-max-bytes: 8192", "x-body-max-bytes: 65536");
+    assert!(
+        server(&raised).contains("pub const CREATE_SESSION_BODY_MAX_BYTES: usize = 65536usize;")
+    );
+    let unset = spec_text().replace("x-body-max-bytes: 8192", "");
+    assert!(
+        server(&unset).contains("pub const CREATE_SESSION_BODY_MAX_BYTES: usize = 16384usize;")
+    );
+}
+
 /// Runs the real binary on a broken spec: a located message, exit 1, no panic.
 fn bad_spec(text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();

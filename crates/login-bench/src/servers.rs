@@ -28,7 +28,7 @@ fn quiet_log() -> slog::Logger {
 fn config() -> dropshot::ConfigDropshot {
     dropshot::ConfigDropshot {
         bind_address: "127.0.0.1:0".parse().expect("address"),
-        default_request_body_max_bytes: 8192,
+        default_request_body_max_bytes: login_server::CREATE_SESSION_BODY_MAX_BYTES,
         ..Default::default()
     }
 }

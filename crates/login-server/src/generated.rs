@@ -34,6 +34,8 @@ pub trait ComputeEnclaveLoginApi: Send + Sync + 'static {
         spec_limit
     }
 }
+/// The largest request body `CreateSession` reads: its `x-body-max-bytes` in the spec. An implementation may serve another with [`ComputeEnclaveLoginApi::request_body_max_bytes`].
+pub const CREATE_SESSION_BODY_MAX_BYTES: usize = 8192usize;
 /// The answer of [`ComputeEnclaveLoginApi::create_session`]: one variant per status the spec documents for `CreateSession`, each with that status's body and headers. The `opc-request-id` header is set by the server on every response.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateSessionResponse {
@@ -204,7 +206,7 @@ pub fn api_description<T: ComputeEnclaveLoginApi>() -> ::std::result::Result<
                 .summary("Create a Session")
                 .description("Start a new session for the user.")
                 .tag("Session")
-                .request_body_max_bytes(8192usize),
+                .request_body_max_bytes(CREATE_SESSION_BODY_MAX_BYTES),
         )
         .map_err(|e| ::dropshot::ApiDescriptionBuildErrors::new(vec![e]))?;
     runtime::register_method_not_allowed::<
@@ -237,7 +239,7 @@ pub fn stub_api_description() -> ::std::result::Result<
                 .summary("Create a Session")
                 .description("Start a new session for the user.")
                 .tag("Session")
-                .request_body_max_bytes(8192usize),
+                .request_body_max_bytes(CREATE_SESSION_BODY_MAX_BYTES),
         )
         .map_err(|e| ::dropshot::ApiDescriptionBuildErrors::new(vec![e]))?;
     Ok(api)

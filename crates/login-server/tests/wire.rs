@@ -164,14 +164,18 @@ async fn content_type_and_size_failures_get_the_specs_400() {
     // implementation, which answers a wrong password with 401.
     assert_eq!(with_charset.status, 401);
 
-    // The spec's x-body-max-bytes is 8192.
+    // The spec's x-body-max-bytes.
+    let limit = login_server::CREATE_SESSION_BODY_MAX_BYTES;
     let padded = format!(
         r#"{{"username": "alice", "password": "{PASSWORD}", "tenancy": "acme", "pad": "{}"}}"#,
-        "x".repeat(8192)
+        "x".repeat(limit)
     );
     let big = post_json(&url, &padded).await;
     let message = assert_error(&big, 400, "CannotParseRequest");
-    assert_eq!(message, "the request body is larger than 8192 bytes");
+    assert_eq!(
+        message,
+        format!("the request body is larger than {limit} bytes")
+    );
     server.close().await.unwrap();
 }
 

@@ -56,9 +56,17 @@ struct ServeArgs {
     /// How long a lock lasts.
     #[arg(long, env = "LOGIN_LOCKOUT_DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
     lockout_duration: Duration,
-    /// Largest request body read, in bytes [default: the spec's `x-body-max-bytes`, 8192];
-    /// a larger one gets the spec's 400.
-    #[arg(long, env = "LOGIN_REQUEST_BODY_MAX_BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    // The help names the spec's limit through the generated constant.
+    #[arg(
+        long,
+        env = "LOGIN_REQUEST_BODY_MAX_BYTES",
+        value_parser = clap::value_parser!(u64).range(1..),
+        help = format!(
+            "Largest request body read, in bytes [default: the spec's `x-body-max-bytes`, {}]; \
+             a larger one gets the spec's 400",
+            login_server::CREATE_SESSION_BODY_MAX_BYTES
+        )
+    )]
     request_body_max_bytes: Option<u64>,
     #[command(flatten)]
     cost: CostArgs,

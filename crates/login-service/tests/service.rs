@@ -258,9 +258,10 @@ async fn request_body_limit_is_the_specs_unless_configured() {
     let dir = Dir::new();
     dir.admin(&["tenancy", "add", "acme"], None);
     dir.add_user("acme", "alice");
-    let over_spec = padded_login(10_000);
+    let spec_limit = login_server::CREATE_SESSION_BODY_MAX_BYTES;
+    let over_spec = padded_login(spec_limit + 1);
 
-    // The spec's `x-body-max-bytes` (8192) by default.
+    // The spec's `x-body-max-bytes` by default.
     let service = dir.serve(&[]);
     let (status, body) = post_json(service.client.baseurl(), &over_spec).await;
     assert_eq!(
@@ -271,13 +272,14 @@ async fn request_body_limit_is_the_specs_unless_configured() {
         body["message"]
             .as_str()
             .unwrap()
-            .contains("larger than 8192 bytes"),
+            .contains(&format!("larger than {spec_limit} bytes")),
         "{body}"
     );
     service.stop();
 
     // Raised: the same body logs in.
-    let service = dir.serve(&["--request-body-max-bytes", "16384"]);
+    let raised = (2 * spec_limit).to_string();
+    let service = dir.serve(&["--request-body-max-bytes", &raised]);
     let (status, body) = post_json(service.client.baseurl(), &over_spec).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["token"].is_string(), "{body}");

@@ -68,6 +68,14 @@ impl OperationModel {
         format_ident!("{}", self.operation_id.to_snake_case())
     }
 
+    /// `CREATE_SESSION_BODY_MAX_BYTES`: the operation's `x-body-max-bytes`.
+    pub fn body_limit_name(&self) -> proc_macro2::Ident {
+        format_ident!(
+            "{}_BODY_MAX_BYTES",
+            self.operation_id.to_snake_case().to_uppercase()
+        )
+    }
+
     pub fn type_name(&self, suffix: &str) -> proc_macro2::Ident {
         format_ident!("{}{}", self.operation_id.to_upper_camel_case(), suffix)
     }
@@ -581,7 +589,7 @@ fn operation_docs(op: &OperationModel) -> TokenStream {
 fn endpoint(op: &OperationModel, constructor: TokenStream, leading: TokenStream) -> TokenStream {
     let method = format_ident!("{}", op.method);
     let path = &op.path;
-    let max = op.body_max_bytes as usize;
+    let max = op.body_limit_name();
     let summary = op.summary.iter();
     let description = op.description.iter();
     let tags = &op.tags;
@@ -698,7 +706,17 @@ fn operation_items(
          header is set by the server on every response."
     )));
 
+    let body_limit = op.body_limit_name();
+    let body_limit_value = op.body_max_bytes as usize;
+    let body_limit_doc = format!(
+        " The largest request body `{operation_id}` reads: its `x-body-max-bytes` in the spec. \
+         An implementation may serve another with [`{trait_name}::request_body_max_bytes`]."
+    );
+
     quote! {
+        #[doc = #body_limit_doc]
+        pub const #body_limit: usize = #body_limit_value;
+
         #response_doc
         #[derive(Debug, Clone, PartialEq)]
         pub enum #response {
