@@ -331,18 +331,21 @@ fn check_ref_kinds(spec: &Spec) -> Result<(), SpecError> {
         }
         Ok::<_, SpecError>(())
     };
+    // Each response's headers are checked where they are written: inline
+    // under the operation, or in the component a `$ref` names.
     for op in spec.operations() {
         for (status, response) in &op.operation.responses.responses {
             let code = status.to_string();
-            let response = match response {
-                ReferenceOr::Item(response) => response,
+            match response {
+                ReferenceOr::Item(response) => {
+                    let at = [&["paths", op.path, op.method][..], &["responses", &code]].concat();
+                    check_headers(response, &at)?;
+                }
                 ReferenceOr::Reference { reference } => {
                     let here = op.pointer(&["responses", &code, "$ref"]);
-                    component(reference, "responses", responses, &here)?
+                    component(reference, "responses", responses, &here)?;
                 }
-            };
-            let at = [&["paths", op.path, op.method][..], &["responses", &code]].concat();
-            check_headers(response, &at)?;
+            }
         }
     }
     for (name, response) in components.iter().flat_map(|c| &c.responses) {

@@ -309,6 +309,17 @@ fn refs_to_the_wrong_kind_of_component_are_located() {
         ),
         "{err}"
     );
+    // In a response component, the error points there, not at its user.
+    let text = spec_text().replacen(
+        "      headers:\n        opc-request-id:\n          $ref: '#/components/headers/OpcRequestId'",
+        "      headers:\n        opc-request-id:\n          $ref: '#/components/schemas/Session'",
+        1,
+    );
+    let err = bad_spec(&text);
+    assert!(
+        err.contains("#/components/responses/BadRequest/headers/opc-request-id/$ref: "),
+        "{err}"
+    );
 }
 
 #[test]
