@@ -143,6 +143,28 @@ fn the_body_limit_comes_from_the_spec_or_its_default() {
     );
 }
 
+#[test]
+fn statuses_are_named_by_http_constants() {
+    let expr = |status| codegen::server::status_code_expr(status).to_string();
+    assert_eq!(expr(404), ":: http :: StatusCode :: NOT_FOUND");
+    assert_eq!(expr(418), ":: http :: StatusCode :: IM_A_TEAPOT");
+    assert_eq!(
+        expr(505),
+        ":: http :: StatusCode :: HTTP_VERSION_NOT_SUPPORTED"
+    );
+    // No constant, no canonical reason: built from the number.
+    assert!(expr(499).contains("from_u16"), "{}", expr(499));
+}
+
+#[test]
+fn a_status_outside_http_is_located() {
+    let err = bad_spec(&spec_text().replace("'409':", "'999':"));
+    assert!(
+        err.contains("#/paths/~120160918~1login/post/responses/999: not an HTTP status"),
+        "{err}"
+    );
+}
+
 /// Runs the real binary on a broken spec: a located message, exit 1, no panic.
 fn bad_spec(text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();

@@ -57,11 +57,13 @@ impl CreateSessionError {
     /// The response's status, if there was a response.
     pub fn status(&self) -> ::std::option::Option<::http::StatusCode> {
         match self {
-            Self::BadRequest { .. } => ::http::StatusCode::from_u16(400u16).ok(),
-            Self::Unauthorized { .. } => ::http::StatusCode::from_u16(401u16).ok(),
-            Self::NotFound { .. } => ::http::StatusCode::from_u16(404u16).ok(),
-            Self::Conflict { .. } => ::http::StatusCode::from_u16(409u16).ok(),
-            Self::InternalServerError { .. } => ::http::StatusCode::from_u16(500u16).ok(),
+            Self::BadRequest { .. } => Some(::http::StatusCode::BAD_REQUEST),
+            Self::Unauthorized { .. } => Some(::http::StatusCode::UNAUTHORIZED),
+            Self::NotFound { .. } => Some(::http::StatusCode::NOT_FOUND),
+            Self::Conflict { .. } => Some(::http::StatusCode::CONFLICT),
+            Self::InternalServerError { .. } => {
+                Some(::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::UnexpectedResponse(r) => Some(r.status),
             Self::Transport(_) | Self::Timeout(_) => None,
         }

@@ -62,24 +62,12 @@ impl CreateSessionResponse {
     /// The HTTP status of this answer.
     pub fn status_code(&self) -> ::http::StatusCode {
         match self {
-            Self::Ok { .. } => {
-                ::http::StatusCode::from_u16(200u16).expect("a documented status")
-            }
-            Self::BadRequest { .. } => {
-                ::http::StatusCode::from_u16(400u16).expect("a documented status")
-            }
-            Self::Unauthorized { .. } => {
-                ::http::StatusCode::from_u16(401u16).expect("a documented status")
-            }
-            Self::NotFound { .. } => {
-                ::http::StatusCode::from_u16(404u16).expect("a documented status")
-            }
-            Self::Conflict { .. } => {
-                ::http::StatusCode::from_u16(409u16).expect("a documented status")
-            }
-            Self::InternalServerError { .. } => {
-                ::http::StatusCode::from_u16(500u16).expect("a documented status")
-            }
+            Self::Ok { .. } => ::http::StatusCode::OK,
+            Self::BadRequest { .. } => ::http::StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => ::http::StatusCode::UNAUTHORIZED,
+            Self::NotFound { .. } => ::http::StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => ::http::StatusCode::CONFLICT,
+            Self::InternalServerError { .. } => ::http::StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -141,8 +141,8 @@ fn typed_operation(
     });
     let status_arms = errors.iter().map(|r| {
         let variant = &r.variant;
-        let status = r.status;
-        quote! { Self::#variant { .. } => ::http::StatusCode::from_u16(#status).ok(), }
+        let status = server::status_code_expr(r.status);
+        quote! { Self::#variant { .. } => Some(#status), }
     });
     let documented: Vec<_> = errors.iter().map(|r| &r.variant).collect();
     let has_request_id =

@@ -122,6 +122,32 @@ fn schema_type(
     }
 }
 
+/// The status as generated code names it: `::http::StatusCode::NOT_FOUND`
+/// when `http` has a constant for it, else built from its number.
+pub fn status_code_expr(status: u16) -> TokenStream {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason());
+    match reason {
+        // `http` names its constants after the reason: "I'm a teapot" is
+        // IM_A_TEAPOT, "Not Found" NOT_FOUND.
+        Some(reason) => {
+            let name = reason
+                .replace('\'', "")
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|word| !word.is_empty())
+                .map(str::to_ascii_uppercase)
+                .collect::<Vec<_>>()
+                .join("_");
+            let name = format_ident!("{}", name);
+            quote! { ::http::StatusCode::#name }
+        }
+        None => quote! {
+            ::http::StatusCode::from_u16(#status).expect("the generator checked the status")
+        },
+    }
+}
+
 fn variant_name(status: u16) -> proc_macro2::Ident {
     let reason = http::StatusCode::from_u16(status)
         .ok()
@@ -265,6 +291,12 @@ pub fn operation_model(
                 "status ranges are not supported: document each status",
             ));
         };
+        if !(100..=599).contains(&status) {
+            return Err(SpecError::new(
+                here,
+                "not an HTTP status: expected 100 to 599",
+            ));
+        }
         let response = spec.response(response);
         let schema = json_schema_of(response);
         if response.content.keys().any(|k| k != "application/json") {
@@ -658,8 +690,8 @@ fn operation_items(
 
     let status_arms = op.responses.iter().map(|r| {
         let variant = &r.variant;
-        let status = r.status;
-        quote! { Self::#variant { .. } => ::http::StatusCode::from_u16(#status).expect("a documented status"), }
+        let status = status_code_expr(r.status);
+        quote! { Self::#variant { .. } => #status, }
     });
 
     let status_list = op.responses.iter().map(|r| r.status);
