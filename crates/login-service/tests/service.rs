@@ -253,6 +253,20 @@ fn padded_login(size: usize) -> String {
     format!("{body}{}", " ".repeat(size.saturating_sub(body.len())))
 }
 
+/// `body` gets the spec's 400, naming `limit`.
+async fn assert_too_large(service: &Service, body: &str, limit: usize) {
+    let (status, reply) = post_json(service.client.baseurl(), body).await;
+    assert_eq!(
+        (status, reply["code"].as_str()),
+        (400, Some("CannotParseRequest"))
+    );
+    let message = reply["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("larger than {limit} bytes")),
+        "{reply}"
+    );
+}
+
 #[tokio::test]
 async fn request_body_limit_is_the_specs_unless_configured() {
     let dir = Dir::new();
@@ -263,18 +277,7 @@ async fn request_body_limit_is_the_specs_unless_configured() {
 
     // The spec's `x-body-max-bytes` by default.
     let service = dir.serve(&[]);
-    let (status, body) = post_json(service.client.baseurl(), &over_spec).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("CannotParseRequest"))
-    );
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("larger than {spec_limit} bytes")),
-        "{body}"
-    );
+    assert_too_large(&service, &over_spec, spec_limit).await;
     service.stop();
 
     // Raised: the same body logs in.
@@ -287,18 +290,7 @@ async fn request_body_limit_is_the_specs_unless_configured() {
 
     // Lowered: even a plain login is too large.
     let service = dir.serve(&["--request-body-max-bytes", "32"]);
-    let (status, body) = post_json(service.client.baseurl(), &padded_login(0)).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("CannotParseRequest"))
-    );
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("larger than 32 bytes"),
-        "{body}"
-    );
+    assert_too_large(&service, &padded_login(0), 32).await;
     service.stop();
 }
 
