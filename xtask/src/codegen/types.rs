@@ -29,6 +29,9 @@ pub struct ConstrainedString {
     pub description: Option<String>,
     /// The schema as typify sees it, for `with_conversion` to match.
     pub schema: schemars::schema::SchemaObject,
+    /// Where it is: `#/components/schemas/<schema_name>/properties/<property>`.
+    schema_name: String,
+    property: String,
 }
 
 /// The extension that makes each constrained property's schema unique to
@@ -86,6 +89,8 @@ pub fn constrained_strings(spec: &Spec) -> Result<Vec<ConstrainedString>, SpecEr
                         description: prop.schema_data.description.clone(),
                         schema: typify_view(s, &tagged(&prop.schema_data, &name)),
                         name,
+                        schema_name: schema_name.clone(),
+                        property: prop_name.clone(),
                     });
                 }
             }
@@ -112,23 +117,21 @@ fn tagged(data: &openapiv3::SchemaData, newtype: &str) -> openapiv3::SchemaData 
 /// extension naming its newtype, as in [`ConstrainedString::schema`].
 fn tagged_document(spec: &Spec, strings: &[ConstrainedString]) -> openapiv3::OpenAPI {
     let mut doc = spec.doc.clone();
-    let Some(components) = &mut doc.components else {
-        return doc;
-    };
-    for (schema_name, schema) in &mut components.schemas {
-        let ReferenceOr::Item(schema) = schema else {
-            continue;
-        };
-        let SchemaKind::Type(Type::Object(object)) = &mut schema.schema_kind else {
-            continue;
-        };
-        for (prop_name, prop) in &mut object.properties {
-            let name = newtype_name(schema_name, prop_name);
-            if let ReferenceOr::Item(prop) = prop
-                && strings.iter().any(|s| s.name == name)
-            {
-                prop.schema_data = tagged(&prop.schema_data, &name);
-            }
+    for s in strings {
+        let prop = doc
+            .components
+            .as_mut()
+            .and_then(|c| c.schemas.get_mut(&s.schema_name))
+            .and_then(|schema| match schema {
+                ReferenceOr::Item(openapiv3::Schema {
+                    schema_kind: SchemaKind::Type(Type::Object(object)),
+                    ..
+                }) => object.properties.get_mut(&s.property),
+                _ => None,
+            });
+        // `constrained_strings` found each one there, written out in place.
+        if let Some(ReferenceOr::Item(prop)) = prop {
+            prop.schema_data = tagged(&prop.schema_data, &s.name);
         }
     }
     doc
